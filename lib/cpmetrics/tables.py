@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-DATE = "datetime64[ns]"
+DATE = "datetime64[s]"  # seconds: the samples hold dates such as 1066-04-13
 STR = "string"
 
 #: canonical columns and dtypes, table by table

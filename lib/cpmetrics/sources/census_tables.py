@@ -1,0 +1,174 @@
+"""Turn the raw records of one or more CIN census files into canonical tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cpmetrics.history import build_plans, findings_frame, parse_dates
+from cpmetrics.periods import collection_year
+from cpmetrics.sources.cin_census import RawCensus
+from cpmetrics.tables import (
+    ASSESSMENT_COLUMNS,
+    CHILD_COLUMNS,
+    CIN_PLAN_COLUMNS,
+    EPISODE_COLUMNS,
+    FINDING_COLUMNS,
+    PLAN_COLUMNS,
+    SECTION47_COLUMNS,
+    Tables,
+    conform,
+)
+
+KNOWN_FACTORS = frozenset(
+    "1A 1B 1C 2A 2B 2C 3A 3B 3C 4A 4B 4C 5A 5B 5C 6A 6B 6C 7A 8B 8C 8D 8E 8F 9A 10A 11A "
+    "12A 13A 14A 15A 16A 17A 18A 18B 18C 19A 19B 19C 20 21 22A 23A 24A".split()
+)
+_TRUE = {"1", "true", "y", "yes"}
+_FALSE = {"0", "false", "n", "no"}
+
+
+def _year_of(raw: RawCensus) -> int | None:
+    """The collection year (year ending 31 March) of a file, from its ReferenceDate or Year."""
+    ref = parse_dates(pd.Series([raw.reference_date], dtype="object")).iloc[0]
+    if pd.notna(ref):
+        return collection_year(ref)
+    if raw.year and raw.year.isdigit():
+        return int(raw.year)
+    return None
+
+
+def _frame(raws: list[RawCensus], attr: str, years: list[int | None]) -> pd.DataFrame:
+    parts = []
+    for order, (raw, year) in enumerate(zip(raws, years, strict=True)):
+        recs = getattr(raw, attr)
+        if not recs:
+            continue
+        df = pd.DataFrame.from_records(recs)
+        df["collection_year"] = year
+        df["file_order"] = order
+        parts.append(df)
+    if not parts:
+        return pd.DataFrame({"collection_year": [], "file_order": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _episode_id(child: pd.Series, referral: pd.Series) -> pd.Series:
+    ref = parse_dates(referral).dt.strftime("%Y-%m-%d")
+    return child.astype("string").str.strip() + "|" + ref.fillna(referral.astype("string"))
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    v = values.astype("string").str.strip().str.lower()
+    return v.map(lambda x: True if x in _TRUE else (False if x in _FALSE else pd.NA)).astype(
+        "boolean"
+    )
+
+
+def _latest(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """One row per key: the one from the latest collection year, then the latest file."""
+    if df.empty:
+        return df
+    df = df.sort_values(["collection_year", "file_order"], kind="stable")
+    return df.drop_duplicates(key, keep="last")
+
+
+def assemble_census(raws: list[RawCensus]) -> Tables:
+    """Canonical tables from CIN census files, merged into one history."""
+    years = [_year_of(r) for r in raws]
+    # later collection wins: order files by collection year, then by the order given
+    order = sorted(range(len(raws)), key=lambda i: (years[i] or 0, i))
+    raws = [raws[i] for i in order]
+    years = [years[i] for i in order]
+
+    plans_raw = _frame(raws, "plans", years)
+    if len(plans_raw):
+        plans_raw["episode_id"] = _episode_id(plans_raw["child_id"], plans_raw["referral_date"])
+        reviews = plans_raw["reviews"]
+        plans_raw["review_count"] = reviews.map(len).astype("Int64")
+        plans_raw["last_review_date"] = parse_dates(reviews.map(lambda r: max(r) if r else None))
+    plans, rejects, findings, counts = build_plans(
+        plans_raw if len(plans_raw) else pd.DataFrame(columns=list(PLAN_COLUMNS) + ["file_order"])
+    )
+
+    children = _frame(raws, "children", years)
+    if len(children):
+        for c in ("birth_date", "expected_birth_date", "death_date"):
+            if c in children:
+                children[c] = parse_dates(children[c])
+        children = _latest(children, ["child_id"])
+    children = conform(children, CHILD_COLUMNS)
+
+    episodes = _frame(raws, "episodes", years)
+    if len(episodes):
+        episodes["episode_id"] = _episode_id(episodes["child_id"], episodes["referral_date"])
+        for c in ("referral_date", "closure_date", "date_of_initial_cpc"):
+            if c in episodes:
+                episodes[c] = parse_dates(episodes[c])
+        if "referral_nfa" in episodes:
+            episodes["referral_nfa"] = _flag(episodes["referral_nfa"])
+        episodes = _latest(episodes, ["episode_id"])
+    episodes = conform(episodes, EPISODE_COLUMNS)
+
+    assessments = _frame(raws, "assessments", years)
+    extra_findings = []
+    if len(assessments):
+        assessments["episode_id"] = _episode_id(
+            assessments["child_id"], assessments["referral_date"]
+        )
+        for r in assessments.itertuples():
+            unknown = [f for f in r.factors if f not in KNOWN_FACTORS]
+            if unknown:
+                extra_findings.append(
+                    {
+                        "source_file": r.source_file,
+                        "location": r.location,
+                        "child_id": r.child_id,
+                        "rule": "L10",
+                        "message": "AssessmentFactors code not in the CIN census code list: "
+                        + ", ".join(unknown),
+                        "action": "assessment kept; the unknown code matches no factor",
+                    }
+                )
+        assessments["factors"] = assessments["factors"].map(",".join)
+        for c in ("actual_start_date", "internal_review_date", "authorisation_date"):
+            if c in assessments:
+                assessments[c] = parse_dates(assessments[c])
+        assessments = _latest(assessments, ["episode_id", "actual_start_date"])
+    assessments = conform(assessments, ASSESSMENT_COLUMNS)
+
+    s47 = _frame(raws, "section47", years)
+    if len(s47):
+        s47["episode_id"] = _episode_id(s47["child_id"], s47["referral_date"])
+        for c in ("start_date", "initial_cpc_target", "date_of_initial_cpc"):
+            if c in s47:
+                s47[c] = parse_dates(s47[c])
+        if "icpc_not_required" in s47:
+            s47["icpc_not_required"] = _flag(s47["icpc_not_required"])
+        s47 = _latest(s47, ["episode_id", "start_date"])
+    s47 = conform(s47, SECTION47_COLUMNS)
+
+    cin_plans = _frame(raws, "cin_plans", years)
+    if len(cin_plans):
+        cin_plans["episode_id"] = _episode_id(cin_plans["child_id"], cin_plans["referral_date"])
+        for c in ("start_date", "end_date"):
+            if c in cin_plans:
+                cin_plans[c] = parse_dates(cin_plans[c])
+        cin_plans = _latest(cin_plans, ["episode_id", "start_date"])
+    cin_plans = conform(cin_plans, CIN_PLAN_COLUMNS)
+
+    all_findings = [f for f in (findings, findings_frame(extra_findings)) if len(f)]
+    return Tables(
+        plans=plans,
+        children=children,
+        episodes=episodes,
+        assessments=assessments,
+        section47=s47,
+        cin_plans=cin_plans,
+        findings=conform(pd.concat(all_findings, ignore_index=True), FINDING_COLUMNS)
+        if all_findings
+        else findings,
+        rejects=rejects,
+        counts=counts,
+        source="cin_census",
+        files=tuple(str(r.path) for r in raws),
+    )

@@ -60,8 +60,9 @@ def more_than_one_open_plan(plans: pd.DataFrame) -> pd.Series:
 )
 def overlapping_plans(plans: pd.DataFrame) -> pd.Series:
     # plans are sorted by child and start (history.derive); an open previous plan never ends
-    prev_end = plans["previous_end_date"].fillna(pd.Timestamp.max)
-    return plans["earlier_plan_in_data"] & (plans["start_date"] < prev_end)
+    prev_end = plans["previous_end_date"]
+    before_end = prev_end.isna() | (plans["start_date"] < prev_end)
+    return (plans["earlier_plan_in_data"] & before_end).astype(bool)
 
 
 @rule(

@@ -153,7 +153,8 @@ class LoadCounts:
     def check(self, where: str = "") -> None:
         if self.read != self.loaded + self.rejected:
             raise AssertionError(
-                f"{where}: records read {self.read} != loaded {self.loaded} + rejected {self.rejected}"
+                f"{where}: records read {self.read} != loaded {self.loaded}"
+                f" + rejected {self.rejected}"
             )
 
 
@@ -171,6 +172,7 @@ class Tables:
     rejects: pd.DataFrame = field(default_factory=lambda: empty(REJECT_COLUMNS))
     counts: LoadCounts = field(default_factory=LoadCounts)
     source: str = ""  # "cin_census", "annex_a" or "csv"
+    la: str | None = None  # the council's DfE LA number, where the source says it
     files: tuple[str, ...] = ()
 
     @property

@@ -170,5 +170,6 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         rejects=rejects,
         counts=counts,
         source="cin_census",
+        la=next((r.la for r in reversed(raws) if r.la), None),
         files=tuple(str(r.path) for r in raws),
     )

@@ -1,0 +1,7 @@
+"""`python -m cpmetrics`."""
+
+import sys
+
+from cpmetrics.cli import main
+
+sys.exit(main())

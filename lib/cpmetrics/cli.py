@@ -1,0 +1,194 @@
+"""Command line: `python -m cpmetrics metrics|validate|pack|synth|benchmark ...`.
+
+Exit codes: 0 success; 1 the work ran and found what it reports (rejected
+records, a failed notebook); 2 bad input or bad arguments, with one line on
+stderr and no traceback unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from cpmetrics.errors import InputError
+
+EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"error: {self.prog}: {message}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _date(text: str):
+    from cpmetrics.periods import as_date
+
+    try:
+        return as_date(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Headline measures of metrics.md as one JSON object."""
+    from cpmetrics.measures import headline
+    from cpmetrics.sources import load
+
+    period = _period(args)
+    tables = load(args.data)
+    result = headline(tables, period, rate=_rate(tables, period, args.la))
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if tables.counts.rejected:
+        sys.stderr.write(
+            f"warning: {args.data}: {tables.counts.rejected} of {tables.counts.read} plan records"
+            " rejected and left out of the measures; run `cpmetrics validate` for the list\n"
+        )
+    return EXIT_OK
+
+
+def _period(args: argparse.Namespace):
+    from cpmetrics.periods import Period
+
+    try:
+        return Period.ending(args.period_end, args.period_start)
+    except ValueError as exc:
+        raise InputError(None, None, str(exc)) from None
+
+
+def _rate(tables, period, la: str | None) -> float | None:
+    """Children on a plan per 10,000 aged 0-17, where the council and its population are known."""
+    from cpmetrics.measures import on_plan
+
+    code = la or tables.la
+    if not code:
+        return None
+    try:
+        from cpmetrics.population import rate_per_10k
+    except ImportError:
+        return None
+    try:
+        return rate_per_10k(on_plan(tables.plans, period.end), code, period.end)
+    except InputError:
+        return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Quality findings as a table (or CSV); exit 1 when a record had to be rejected."""
+    from cpmetrics.sources import load
+
+    tables = load(args.data)
+    findings = tables.findings
+    if args.csv:
+        findings.to_csv(sys.stdout, index=False)
+    else:
+        q = tables.quality_summary()
+        print(
+            f"{args.data}: {q['read']} plan records read, {q['loaded']} loaded,"
+            f" {q['rejected']} rejected; {q['plans']} plans measured; {len(findings)} findings"
+        )
+        if len(findings):
+            with_cols = findings[["source_file", "location", "child_id", "rule", "message", "action"]]
+            print(with_cols.to_string(index=False, max_colwidth=90))
+    return EXIT_FOUND if tables.counts.rejected else EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write the synthetic council's CIN census files, one per collection year."""
+    from cpmetrics import synthetic
+
+    kwargs = {"seed": args.seed, "children_scale": args.children_scale}
+    if args.start_year:
+        kwargs["start_year"] = args.start_year
+    if args.end_year:
+        kwargs["end_year"] = args.end_year
+    for path in synthetic.write_census(Path(args.out), **kwargs):
+        print(path)
+    return EXIT_OK
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    """The council against its statistical neighbours, region and England."""
+    from cpmetrics import benchmarks
+
+    if args.json:
+        json.dump(benchmarks.benchmark_json(args.la, args.year), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(benchmarks.format_benchmark(benchmarks.benchmark_table(args.la, args.year)))
+    return EXIT_OK
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    """Run every notebook for a period and write the period pack."""
+    from cpmetrics import pack
+
+    return pack.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="cpmetrics", description=__doc__.splitlines()[0])
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str):
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=func)
+        sp.add_argument("--debug", action="store_true", help="show Python tracebacks")
+        return sp
+
+    m = add("metrics", cmd_metrics, "print the headline measures as JSON")
+    m.add_argument("--data", required=True, help="CIN census XML file or folder, Annex A, CSV folder")
+    m.add_argument("--period-end", required=True, type=_date, help="reporting date D, YYYY-MM-DD")
+    m.add_argument("--period-start", type=_date, help="P0 (default: 1 April before D)")
+    m.add_argument("--la", help="DfE LA number for the rate per 10,000 (default: from the data)")
+
+    v = add("validate", cmd_validate, "list data-quality findings and rejected records")
+    v.add_argument("--data", required=True)
+    v.add_argument("--csv", action="store_true", help="write the findings as CSV")
+
+    s = add("synth", cmd_synth, "write the synthetic council's CIN census files")
+    s.add_argument("--out", required=True)
+    s.add_argument("--seed", type=int, default=358)
+    s.add_argument("--start-year", type=int)
+    s.add_argument("--end-year", type=int)
+    s.add_argument("--children-scale", type=float, default=1.0)
+
+    b = add("benchmark", cmd_benchmark, "compare a council with its neighbours and England")
+    b.add_argument("--la", required=True, help="DfE LA number, ONS code or name")
+    b.add_argument("--year", required=True, type=int, help="year ending 31 March, e.g. 2017")
+    b.add_argument("--json", action="store_true")
+
+    k = add("pack", cmd_pack, "run the notebooks for a period and write its pack")
+    g = k.add_mutually_exclusive_group(required=True)
+    g.add_argument("--period", help="YYYY-MM: reads params/YYYY-MM.yaml")
+    g.add_argument("--params", help="a params YAML file")
+    g.add_argument("--all", action="store_true", help="every params file")
+    k.add_argument("--jobs", type=int, default=None, help="notebooks run at once")
+    k.add_argument("--out", help="outputs folder (default: outputs/)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        if args.debug:
+            traceback.print_exc()
+        sys.stderr.write(f"error: {exc.line()}\n")
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

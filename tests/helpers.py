@@ -1,0 +1,124 @@
+"""Build small plan histories and CIN census files by hand, for tests that read like the definition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cpmetrics.history import build_plans
+from cpmetrics.quality import check
+from cpmetrics.tables import ASSESSMENT_COLUMNS, Tables, conform
+
+
+def plan(child: str, start: str, end: str | None = None, *, previous: int | str | None = 0,
+         category: str = "NEG", episode: str | None = None, source: str = "test.xml",
+         year: int = 2018, latest: str | None = None) -> dict:
+    """One raw plan record, as a source would hand it over."""
+    return {
+        "child_id": child,
+        "start_date": start,
+        "end_date": end,
+        "initial_category": category,
+        "latest_category": latest or category,
+        "previous_plans": None if previous is None else str(previous),
+        "episode_id": episode or f"{child}|ep",
+        "source_file": source,
+        "location": f"record {child}",
+        "collection_year": year,
+        "file_order": 0,
+    }
+
+
+def history(*plans: dict, assessments: list[dict] | None = None) -> Tables:
+    """Tables from raw plan records, as `load` would produce them (quality rules run)."""
+    built, rejects, findings, counts = build_plans(pd.DataFrame(list(plans)))
+    a = None
+    if assessments is not None:
+        a = conform(pd.DataFrame(assessments), ASSESSMENT_COLUMNS) if assessments else conform(
+            pd.DataFrame(columns=list(ASSESSMENT_COLUMNS)), ASSESSMENT_COLUMNS
+        )
+    t = Tables(plans=built, assessments=a, rejects=rejects, findings=findings, counts=counts)
+    return check(t)
+
+
+def assessment(child: str, authorised: str | None, factors: str, *, started: str | None = None,
+               episode: str | None = None) -> dict:
+    return {
+        "episode_id": episode or f"{child}|ep",
+        "child_id": child,
+        "actual_start_date": started or authorised,
+        "authorisation_date": authorised,
+        "factors": factors,
+    }
+
+
+def census_xml(path: Path, children: list[str], *, reference_date: str = "2018-03-31",
+               year: str = "2018", lea: str = "358") -> Path:
+    """A CIN census file from <Child> fragments (each a string of XML)."""
+    body = "\n".join(children)
+    path.write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<Message>
+  <Header>
+    <CollectionDetails><Collection>CIN</Collection><Year>{year}</Year>
+      <ReferenceDate>{reference_date}</ReferenceDate></CollectionDetails>
+    <Source><SourceLevel>L</SourceLevel><LEA>{lea}</LEA><SoftwareCode>test</SoftwareCode>
+      <Release>1</Release><SerialNo>001</SerialNo><DateTime>2018-05-01T00:00:00</DateTime></Source>
+  </Header>
+  <Children>
+{body}
+  </Children>
+</Message>
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def child_xml(child_id: str, *episodes: str, birth: str | None = "2010-01-01",
+              expected: str | None = None) -> str:
+    ident = f"<LAchildID>{child_id}</LAchildID>"
+    if birth:
+        ident += f"<PersonBirthDate>{birth}</PersonBirthDate>"
+    if expected:
+        ident += f"<ExpectedPersonBirthDate>{expected}</ExpectedPersonBirthDate>"
+    ident += "<GenderCurrent>1</GenderCurrent>"
+    return (
+        f"<Child><ChildIdentifiers>{ident}</ChildIdentifiers>"
+        f"<ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>"
+        + "".join(episodes)
+        + "</Child>"
+    )
+
+
+def episode_xml(referral: str, *parts: str, closure: str | None = None,
+                referral_source: str = "1A") -> str:
+    close = f"<CINclosureDate>{closure}</CINclosureDate><ReasonForClosure>RC1</ReasonForClosure>" \
+        if closure else ""
+    return (
+        f"<CINdetails><CINreferralDate>{referral}</CINreferralDate>"
+        f"<ReferralSource>{referral_source}</ReferralSource><PrimaryNeedCode>N1</PrimaryNeedCode>"
+        f"{close}" + "".join(parts) + "<ReferralNFA>0</ReferralNFA></CINdetails>"
+    )
+
+
+def assessment_xml(start: str, authorised: str | None, *factors: str) -> str:
+    auth = f"<AssessmentAuthorisationDate>{authorised}</AssessmentAuthorisationDate>" \
+        if authorised else ""
+    fs = "".join(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in factors)
+    return (
+        f"<Assessments><AssessmentActualStartDate>{start}</AssessmentActualStartDate>{auth}"
+        f"<FactorsIdentifiedAtAssessment>{fs}</FactorsIdentifiedAtAssessment></Assessments>"
+    )
+
+
+def cpp_xml(start: str, end: str | None = None, *, category: str = "NEG",
+            previous: int | str = 0) -> str:
+    e = f"<CPPendDate>{end}</CPPendDate>" if end else ""
+    return (
+        f"<ChildProtectionPlans><CPPstartDate>{start}</CPPstartDate>{e}"
+        f"<InitialCategoryOfAbuse>{category}</InitialCategoryOfAbuse>"
+        f"<LatestCategoryOfAbuse>{category}</LatestCategoryOfAbuse>"
+        f"<NumberOfPreviousCPP>{previous}</NumberOfPreviousCPP></ChildProtectionPlans>"
+    )

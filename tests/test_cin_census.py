@@ -1,0 +1,110 @@
+"""The CIN census reader on the public samples and on files made here."""
+
+from pathlib import Path
+
+import pytest
+from helpers import assessment_xml, census_xml, child_xml, cpp_xml, episode_xml
+
+from cpmetrics import measures as m
+from cpmetrics.errors import InputError
+from cpmetrics.periods import Period, as_date
+from cpmetrics.sources import load
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cin-census"
+
+
+@pytest.mark.parametrize(
+    "name, records, plans, start, end, previous",
+    [
+        ("cin-2022.xml", 1, 1, "1970-02-17", "1971-03-14", 10),
+        ("BAR_cin_2022.xml", 1, 1, "1970-02-17", "1971-03-14", 10),
+        ("CIN_Census_2021.xml", 1, 1, "1970-02-17", "1971-03-14", 10),
+        ("CIN_Census_2024.xml", 1, 1, "2022-02-17", "2023-03-14", 10),
+        ("CIN_Census_2026.xml", 1, 1, "2022-02-17", "2023-03-14", 10),
+        ("CIN2rows.xml", 2, 1, "2022-02-17", "2023-03-14", 10),
+    ],
+)
+def test_public_samples_load(name, records, plans, start, end, previous):
+    t = load(FIXTURES / name)
+    assert (t.counts.read, t.counts.loaded, t.counts.rejected) == (records, records, 0)
+    assert len(t.plans) == plans
+    p = t.plans.iloc[0]
+    assert p["start_date"] == as_date(start) and p["end_date"] == as_date(end)
+    assert p["initial_category"] == "PHY" and p["previous_plans"] == previous
+    assert bool(p["is_replan"])
+
+
+def test_plan_recorded_twice_is_measured_once_and_reported():
+    t = load(FIXTURES / "CIN2rows.xml")
+    assert t.counts.merged == 1
+    assert (t.findings["rule"] == "L03").sum() == 1
+    assert m.ended(t.plans, Period.ending("2023-03-31")) == 1
+
+
+def test_sex_replaces_gender_and_unknown_factor_is_reported():
+    t = load(FIXTURES / "CIN_Census_2024.xml")
+    assert set(t.children["sex"].dropna()) <= {"M", "F", "U"}
+    assert "L10" in set(t.findings["rule"])  # factor code "RB"
+
+
+def test_sample_without_plans_loads_every_child():
+    t = load(FIXTURES / "fake_CIN_data.xml")
+    assert len(t.plans) == 0 and len(t.children) == 332 and len(t.episodes) == 402
+
+
+def test_plan_open_in_one_file_and_ended_in_the_next(tmp_path):
+    kid_open = child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10")))
+    kid_ended = child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10", "2017-06-30")))
+    census_xml(tmp_path / "a.xml", [kid_open], reference_date="2017-03-31", year="2017")
+    census_xml(tmp_path / "b.xml", [kid_ended], reference_date="2018-03-31", year="2018")
+    t = load(tmp_path)
+    assert len(t.plans) == 1
+    assert t.plans["end_date"].iloc[0] == as_date("2017-06-30")
+    assert m.on_plan(t.plans, as_date("2017-03-31")) == 1
+    assert m.on_plan(t.plans, as_date("2018-03-31")) == 0
+
+
+def test_later_collection_wins_whatever_the_file_names(tmp_path):
+    # the 2018 file is named so it sorts first; its end date still wins
+    census_xml(tmp_path / "b_2017.xml", [child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10")))],
+               reference_date="2017-03-31", year="2017")
+    census_xml(tmp_path / "a_2018.xml",
+               [child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10", "2017-06-30")))],
+               reference_date="2018-03-31", year="2018")
+    assert load(tmp_path).plans["end_date"].iloc[0] == as_date("2017-06-30")
+
+
+def test_unborn_child_with_only_expected_birth_date(tmp_path):
+    kid = child_xml("U1", episode_xml("2018-01-05", cpp_xml("2018-02-01")), birth=None, expected="2018-04-20")
+    t = load(census_xml(tmp_path / "c.xml", [kid]))
+    assert m.on_plan(t.plans, as_date("2018-03-31")) == 1
+    c = t.children.iloc[0]
+    assert c["birth_date"] is pd_nat() and c["expected_birth_date"] == as_date("2018-04-20")
+
+
+def pd_nat():
+    import pandas as pd
+
+    return pd.NaT
+
+
+def test_referral_source_3a_is_not_a_factor(tmp_path):
+    kid = child_xml("R1", episode_xml("2017-04-10", assessment_xml("2017-04-11", "2017-04-25", "2A"),
+                                      cpp_xml("2017-05-01"), referral_source="3A"))
+    t = load(census_xml(tmp_path / "r.xml", [kid]))
+    assert m.starts_dv(t, Period.ending("2018-03-31")).n == 0
+    assert t.episodes["referral_source"].iloc[0] == "3A"
+
+
+def test_namespaced_file_loads(tmp_path):
+    kid = child_xml("N1", episode_xml("2017-04-10", cpp_xml("2017-05-01")))
+    p = census_xml(tmp_path / "n.xml", [kid])
+    p.write_text(p.read_text().replace("<Message>", '<Message xmlns="http://www.dfe.gov.uk/CIN">'))
+    assert len(load(p).plans) == 1
+
+
+def test_wrong_root_is_refused(tmp_path):
+    p = tmp_path / "w.xml"
+    p.write_text("<Workbook><Sheet/></Workbook>")
+    with pytest.raises(InputError, match="root element is <Workbook>"):
+        load(p)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from cpmetrics.stats import Z95, wilson_interval
 
 
 @dataclass(frozen=True)
@@ -17,15 +18,10 @@ class Proportion:
     def pct(self) -> float | None:
         return 100 * self.n / self.of if self.of else None
 
-    def wilson(self, z: float = 1.959963984540054) -> tuple[float, float] | None:
-        """95% Wilson score interval for the percentage, or None when `of` is 0."""
-        if not self.of:
-            return None
-        p = self.n / self.of
-        denom = 1 + z * z / self.of
-        centre = (p + z * z / (2 * self.of)) / denom
-        half = z * math.sqrt(p * (1 - p) / self.of + z * z / (4 * self.of**2)) / denom
-        return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+    def wilson(self, z: float = Z95) -> tuple[float, float] | None:
+        """95% Wilson score interval for the percentage (cpmetrics.stats); None when `of` is 0."""
+        interval = wilson_interval(self.n, self.of, z)
+        return None if interval is None else (100 * interval[0], 100 * interval[1])
 
     def as_dict(self) -> dict:
         """The machine form of architecture.md: pct unrounded, null when `of` is 0."""

@@ -1,0 +1,104 @@
+"""Uncertainty for small numbers: Wilson score intervals and funnel-plot control limits.
+
+Council figures are small (30 of 112), so every proportion in a pack carries a
+95% Wilson score interval, and a council's rate is placed on a funnel plot
+against England's to see whether it is out of the ordinary for its size.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
+Z998 = NormalDist().inv_cdf(0.999)  # 3.090232306167813
+
+FUNNEL_LEVELS: dict[str, float] = {"95": Z95, "99.8": Z998}
+
+
+def wilson_interval(n: int, of: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson score interval for the proportion n/of, as fractions in [0, 1]; None when of is 0.
+
+    (2np + z^2 -/+ z sqrt(z^2 + 4np(1-p))) / (2(n + z^2)), with n the denominator
+    and p the observed proportion; unlike p +/- z se it never leaves [0, 1].
+    """
+    if not of:
+        return None
+    if n < 0 or n > of:
+        raise ValueError(f"numerator {n} is not between 0 and the denominator {of}")
+    return _wilson(n / of, of, z)
+
+
+def _wilson(p: float, of: int | float, z: float) -> tuple[float, float]:
+    centre = 2 * of * p + z * z
+    half = z * math.sqrt(z * z + 4 * of * p * (1 - p))
+    denom = 2 * (of + z * z)
+    return max(0.0, (centre - half) / denom), min(1.0, (centre + half) / denom)
+
+
+def funnel_limits(target_pct: float, of: int) -> dict[str, float] | None:
+    """Funnel control limits (95% and 99.8%, in %) around `target_pct` for denominator `of`.
+
+    The limits are the Wilson score interval of the target proportion at that
+    denominator (the method of Public Health England's funnel-plot tools), so
+    they stay within 0-100% for small councils. Keys: lower_95, upper_95,
+    lower_99_8, upper_99_8. None when `of` is 0.
+    """
+    if not of:
+        return None
+    p = target_pct / 100
+    out: dict[str, float] = {}
+    for name, z in FUNNEL_LEVELS.items():
+        lo, hi = _wilson(p, of, z)
+        key = name.replace(".", "_")
+        out[f"lower_{key}"] = 100 * lo
+        out[f"upper_{key}"] = 100 * hi
+    return out
+
+
+def funnel_table(points: pd.DataFrame, target_pct: float) -> pd.DataFrame:
+    """Add funnel limits and a plain-English position to one row per council.
+
+    `points` has columns `n` and `of` (numbers; missing where DfE suppressed
+    them). Returns a copy with `pct`, the four limits and `position`: "above
+    99.8% limit", "above 95% limit", "within 95% limits", "below 95% limit",
+    "below 99.8% limit", or missing where the council's figure is suppressed.
+    """
+    out = points.copy()
+    of = pd.to_numeric(out["of"], errors="coerce").astype("float64")
+    n = pd.to_numeric(out["n"], errors="coerce").astype("float64")
+    out["pct"] = np.where(of > 0, 100 * n / of.where(of > 0), np.nan)
+    limits = [funnel_limits(target_pct, int(d)) if d > 0 else None for d in of.fillna(0)]
+    for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
+        out[col] = [lim[col] if lim else np.nan for lim in limits]
+    out["target_pct"] = target_pct
+    out["position"] = [
+        _position(p, lo95, hi95, lo998, hi998)
+        for p, lo95, hi95, lo998, hi998 in zip(
+            out["pct"],
+            out["lower_95"],
+            out["upper_95"],
+            out["lower_99_8"],
+            out["upper_99_8"],
+            strict=True,
+        )
+    ]
+    out["position"] = out["position"].astype("string")
+    return out
+
+
+def _position(p: float, lo95: float, hi95: float, lo998: float, hi998: float) -> str | None:
+    if p != p or lo95 != lo95:  # NaN: suppressed or no denominator
+        return None
+    if p > hi998:
+        return "above 99.8% limit"
+    if p > hi95:
+        return "above 95% limit"
+    if p < lo998:
+        return "below 99.8% limit"
+    if p < lo95:
+        return "below 95% limit"
+    return "within 95% limits"

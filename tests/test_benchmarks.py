@@ -1,0 +1,336 @@
+"""Benchmarks reproduce the published check figures in metrics.md from the shipped files."""
+
+import json
+
+import pandas as pd
+import pytest
+from cpmetrics.benchmarks import (
+    ENGLAND,
+    benchmark_json,
+    benchmark_table,
+    format_benchmark,
+    funnel_data,
+    grouping_for_year,
+    lookup_la,
+    neighbour_values,
+    neighbours_mean,
+    published_path,
+    published_series,
+    published_values,
+    read_ees,
+    read_lait,
+    split_markers,
+    statistical_neighbours,
+)
+from cpmetrics.errors import InputError
+
+TRAFFORD_2021 = ["919", "305", "334", "356", "867", "823", "816", "895", "850", "825"]
+TRAFFORD_2025 = ["919", "356", "825", "931", "936", "305", "895", "873", "916", "334"]
+
+
+def row(table: pd.DataFrame, measure: str) -> dict:
+    return table.set_index("measure").loc[measure].to_dict()
+
+
+@pytest.fixture(scope="module")
+def t2017():
+    return benchmark_table("358", 2017)
+
+
+@pytest.fixture(scope="module")
+def t2018():
+    return benchmark_table("E08000009", 2018)
+
+
+# --------------------------------------------------------------- check figures (metrics.md)
+
+
+def test_trafford_2016_17_second_or_subsequent(t2017):
+    d3 = read_ees("d3")
+    mine = d3[(d3["area"] == "358") & (d3["time_period"] == 2017)].set_index("column")["value"]
+    assert mine["CPP_start"] == 264
+    assert mine["CPP_subsequent"] == 51
+    r = row(t2017, "starts")
+    assert r["la_value"] == 264
+    r = row(t2017, "starts_second_or_subsequent_pct")
+    assert r["la_value"] == 19.3
+    assert r["england_value"] == 18.7
+    assert r["neighbours_mean"] == 19.8
+    assert (r["neighbours_n"], r["neighbours_of"]) == (10, 10)
+    assert r["grouping"] == "DfE statistical neighbours, April 2021 (LGR version)"
+
+
+def test_trafford_2017_18_second_or_subsequent(t2018):
+    d3 = read_ees("d3")
+    mine = d3[(d3["area"] == "358") & (d3["time_period"] == 2018)].set_index("column")["value"]
+    assert (mine["CPP_subsequent"], mine["CPP_start"]) == (76, 261)
+    r = row(t2018, "starts_second_or_subsequent_pct")
+    assert r["la_value"] == 29.1
+    assert r["england_value"] == 20.2
+    assert r["neighbours_mean"] == 21.1  # PROVENANCE.md: April 2021 list, 2017-18
+
+
+def test_trafford_2016_17_ceased_plans_lasting_two_years(t2017):
+    r = row(t2017, "ended_2y_plus_pct")
+    assert r["la_value"] == 10.9
+    assert r["england_value"] == 3.4
+    # (6.0 + 5.1 + 3.4 + 2.3 + 8.9 + 4.9 + 2.4) / 7 = 33.0 / 7 = 4.71
+    assert r["neighbours_mean"] == 4.7
+    assert (r["neighbours_n"], r["neighbours_of"]) == (7, 10)
+    assert r["neighbours_missing"] == "Central Bedfordshire (-); York (-); Cheshire East (-)"
+
+
+def test_trafford_on_plan_at_31_march_2017(t2017):
+    r = row(t2017, "on_plan")
+    assert (r["la_value"], r["england_value"]) == (258, 51080)
+    r = row(t2017, "on_plan_rate_per_10k")
+    assert (r["la_value"], r["england_value"]) == (47.7, 43.8)
+    assert r["neighbours_mean"] == 41.2  # PROVENANCE.md: mean of the ten neighbours' LAIT rates
+
+
+def test_trafford_2017_18_rate_and_ceased_two_years(t2018):
+    assert row(t2018, "on_plan")["la_value"] == 259
+    assert row(t2018, "on_plan_rate_per_10k")["la_value"] == 47.5
+    assert row(t2018, "on_plan_rate_per_10k")["neighbours_mean"] == 40.7
+    r = row(t2018, "ended_2y_plus_pct")
+    assert (r["la_value"], r["england_value"], r["neighbours_mean"]) == (10.1, 3.4, 3.4)
+    assert r["neighbours_n"] == 8
+
+
+def test_open_plans_two_years_or_more_and_region(t2017):
+    r = row(t2017, "on_plan_2y_plus_pct")
+    assert (r["la_value"], r["england_value"]) == (5.4, 2.1)
+    # Hertfordshire 3.0, Bromley 2.6, Solihull 0.0, Stockport 4.2, Bracknell Forest 0.0,
+    # Hampshire 2.1 published; four are "c": 11.9 / 6 = 1.98
+    assert (r["neighbours_mean"], r["neighbours_n"]) == (2.0, 6)
+    assert t2017.attrs["region"] == {"code": "E12000002", "name": "North West"}
+
+
+def test_domestic_abuse_factors_are_shares_of_assessments_with_factors(t2018, t2017):
+    # Trafford 2017-18, C3: 843 episodes with a factor; 3A 176, 3B 329, 3C 82
+    assert row(t2018, "assessments_da_3a_pct")["la_value"] == 20.9  # 176/843 = 20.88%
+    assert row(t2018, "assessments_da_3b_pct")["la_value"] == 39.0  # 329/843 = 39.03%
+    assert row(t2018, "assessments_da_3c_pct")["la_value"] == 9.7  # 82/843 = 9.73%
+    # C3 starts in 2017-18: 2016-17 is missing with a reason, not zero
+    r = row(t2017, "assessments_da_3a_pct")
+    assert pd.isna(r["la_value"]) and r["la_marker"] == "absent"
+    assert pd.isna(r["neighbours_mean"]) and r["neighbours_n"] == 0
+
+
+def test_computed_rates_match_the_rates_lait_publishes():
+    """Every rate computed here from EES counts and ONS population equals DfE's own LAIT rate."""
+    with published_path("lait").open("rb") as fh:
+        lait = pd.read_parquet(fh)
+    ours = published_values()
+    pairs = {
+        "on_plan_rate_per_10k": "CPP_rate",
+        "starts_rate_per_10k": "CPP_Abuse_Rate",
+        "section47_rate_per_10k": "Section_47",
+        "icpc_rate_per_10k": "ISCP_Conf",
+    }
+    for measure, code in pairs.items():
+        theirs = lait[(lait["Short Desc"] == code) & (lait["LA Number"] < 980)]
+        theirs = pd.DataFrame(
+            {
+                "time_period": theirs["Years"].astype(int),
+                "area": [ENGLAND if n == 970 else str(int(n)) for n in theirs["LA Number"]],
+                "lait": split_markers(theirs["Values"])[0].round(1),
+            }
+        )
+        mine = ours[ours["measure"] == measure][["time_period", "area", "value"]]
+        both = mine.merge(theirs, on=["time_period", "area"]).dropna()
+        assert len(both) > 1400, measure
+        assert (both["value"] - both["lait"]).abs().max() < 0.05, measure
+
+
+# --------------------------------------------------------------- markers and the mean
+
+
+def test_markers_stay_missing_with_their_reason():
+    values, markers = split_markers(pd.Series(["12", "c", "x", "z", "u", "k", "low", "-", "0"]))
+    assert values.tolist()[0] == 12.0 and values.tolist()[-1] == 0.0
+    assert values.iloc[1:8].isna().all()
+    assert markers.iloc[1:8].tolist() == ["c", "x", "z", "u", "k", "low", "-"]
+    assert markers.iloc[[0, 8]].isna().all()
+    d5 = read_ees("d5")
+    suppressed = d5[d5["marker"] == "c"]
+    assert len(suppressed) > 1000 and suppressed["value"].isna().all()
+
+
+def test_a_suppressed_neighbour_is_left_out_of_the_mean_and_counted_out():
+    # 8.9 and 2.4 published, one suppressed: (8.9 + 2.4) / 2 = 5.65 -> 5.7 on 2, not 3.8 on 3
+    assert neighbours_mean([8.9, None, 2.4]) == (5.7, 2)
+    assert neighbours_mean([None, None]) == (None, 0)
+    nv = neighbour_values("358", 2017, "ended_2y_plus_pct")
+    assert nv["la"].tolist() == TRAFFORD_2021
+    left_out = nv[~nv["used"]]
+    assert left_out["name"].tolist() == ["Central Bedfordshire", "York", "Cheshire East"]
+    assert left_out["value"].isna().all() and (left_out["marker"] == "-").all()
+
+
+def test_a_neighbour_that_did_not_exist_that_year_is_counted_out():
+    # North Northamptonshire's 6th April 2021 neighbour is Cumbria, abolished before 2023-24
+    nv = neighbour_values("940", 2024, "on_plan_rate_per_10k")
+    cumbria = nv[nv["la"] == "909"].iloc[0]
+    assert not cumbria["used"] and cumbria["marker"] == "absent"
+    assert nv["used"].sum() == 9
+
+
+# --------------------------------------------------------------- neighbours and groupings
+
+
+def test_grouping_in_force_by_year():
+    assert grouping_for_year(2013).key == "april_2021"
+    assert grouping_for_year(2024).key == "april_2021"
+    assert grouping_for_year(2025).key == "may_2025"
+    assert grouping_for_year(2026).key == "may_2025"
+
+
+def test_trafford_neighbours_in_rank_order():
+    n17 = statistical_neighbours("358", 2017)
+    assert n17["la"].tolist() == TRAFFORD_2021
+    assert n17["rank"].tolist() == list(range(1, 11))
+    assert n17["name"].iloc[0] == "Hertfordshire"
+    assert n17.attrs["grouping"] == "DfE statistical neighbours, April 2021 (LGR version)"
+    n25 = statistical_neighbours("Trafford", 2025)
+    assert n25["la"].tolist() == TRAFFORD_2025
+    assert n25.attrs["grouping"] == "DfE statistical neighbours, May 2025"
+    t2025 = benchmark_table("358", 2025)
+    assert t2025["grouping"].iloc[0] == "DfE statistical neighbours, May 2025"
+
+
+def test_new_council_missing_from_the_2021_list_falls_back_and_says_so():
+    n = statistical_neighbours("Cumberland", 2024)
+    assert n["la"].iloc[0] == "943"
+    assert n.attrs["grouping"].startswith("DfE statistical neighbours, May 2025")
+    assert "April 2021" in n.attrs["grouping"]
+
+
+# --------------------------------------------------------------- LA lookup
+
+
+@pytest.mark.parametrize(
+    "query,year,number,ons",
+    [
+        ("358", None, "358", "E08000009"),
+        (358, 2017, "358", "E08000009"),
+        ("E08000009", 2017, "358", "E08000009"),
+        ("trafford", 2017, "358", "E08000009"),
+        ("Bournemouth", 2018, "837", "E06000028"),
+        ("Poole", 2019, "836", "E06000029"),
+        ("Dorset", 2018, "835", "E10000009"),
+        ("Dorset", 2020, "838", "E06000059"),
+        ("E10000009", None, "835", "E10000009"),
+        ("BCP", 2020, "839", "E06000058"),
+        ("Bournemouth, Christchurch & Poole", 2021, "839", "E06000058"),
+        ("Buckinghamshire", 2020, "825", "E10000002"),
+        ("Buckinghamshire", 2021, "825", "E06000060"),
+        ("E06000060", 2018, "825", "E10000002"),
+        ("E10000002", 2025, "825", "E06000060"),
+        ("Northamptonshire", 2021, "928", "E10000021"),
+        ("West Northamptonshire", 2022, "941", "E06000062"),
+        ("Cumbria", 2023, "909", "E10000006"),
+        ("Westmorland and Furness", 2024, "943", "E06000064"),
+        ("North Yorkshire", 2023, "815", "E10000023"),
+        ("E10000023", 2024, "815", "E06000065"),
+        ("Somerset", 2024, "933", "E06000066"),
+        ("E06000066", 2017, "933", "E10000027"),
+        ("Bristol", None, "801", "E06000023"),
+        ("Durham", None, "840", "E06000047"),
+        ("E08000038", None, "370", "E08000016"),  # Barnsley's code from May 2025 (las.csv)
+    ],
+)
+def test_lookup_by_number_code_or_name_across_boundary_changes(query, year, number, ons):
+    la = lookup_la(query, year)
+    assert (la.dfe_number, la.ons_code) == (number, ons)
+
+
+def test_lookup_refuses_a_council_in_a_year_it_did_not_exist_and_names_who_did():
+    with pytest.raises(InputError, match=r"North Northamptonshire \(940\), West Northamptonshire"):
+        lookup_la("Northamptonshire", 2022)
+    with pytest.raises(InputError, match=r"covered by Dorset \(835\), Poole \(836\), Bournemouth"):
+        lookup_la("839", 2018)
+    with pytest.raises(InputError, match=r"Cumberland \(942\), Westmorland and Furness \(943\)"):
+        benchmark_table("Cumbria", 2024)
+    assert lookup_la("Poole", 2022, follow_successor=True).dfe_number == "839"
+
+
+def test_unknown_la_and_year_are_input_errors():
+    with pytest.raises(InputError) as err:
+        benchmark_table("xyz", 2017)
+    assert err.value.line() == "unknown local authority 'xyz'"
+    with pytest.raises(InputError, match="cover 2013 to 2025"):
+        benchmark_table("358", 2030)
+
+
+# --------------------------------------------------------------- outputs
+
+
+def test_benchmark_table_has_every_headline_measure(t2017):
+    assert t2017["measure"].tolist() == [
+        "on_plan", "on_plan_rate_per_10k", "starts", "starts_rate_per_10k",
+        "starts_second_or_subsequent_pct", "ended_2y_plus_pct",
+        "on_plan_3m_or_less_pct", "on_plan_3m_to_6m_pct", "on_plan_6m_to_1y_pct",
+        "on_plan_1y_to_2y_pct", "on_plan_2y_plus_pct",
+        "assessments_da_3a_pct", "assessments_da_3b_pct", "assessments_da_3c_pct",
+        "section47_rate_per_10k", "icpc_rate_per_10k",
+    ]  # fmt: skip
+    for col in ("la_value", "neighbours_mean", "region_value", "england_value"):
+        assert t2017[col].dtype == "float64"
+    assert row(t2017, "section47_rate_per_10k")["la_value"] == 75.9  # 410 / 54,045 x 10,000
+    assert row(t2017, "icpc_rate_per_10k")["england_value"] == 65.9  # LAIT ISCP_Conf
+
+
+def test_benchmark_json_is_json_with_nulls_for_markers():
+    j = benchmark_json("Trafford", 2017)
+    json.dumps(j)
+    assert j["la"]["dfe_number"] == "358" and j["year_label"] == "2016-17"
+    assert j["grouping"] == "DfE statistical neighbours, April 2021 (LGR version)"
+    ceased = j["measures"]["ended_2y_plus_pct"]
+    assert ceased["la"] == {"value": 10.9, "marker": None}
+    assert ceased["neighbours_mean"]["value"] == 4.7
+    assert (ceased["neighbours_mean"]["n"], ceased["neighbours_mean"]["of"]) == (7, 10)
+    assert j["measures"]["assessments_da_3a_pct"]["la"] == {"value": None, "marker": "absent"}
+    assert [n["la"] for n in j["neighbours"]] == TRAFFORD_2021
+
+
+def test_format_benchmark_prints_one_decimal_and_the_counts(t2017):
+    text = format_benchmark(t2017)
+    assert "Trafford (DfE 358, E08000009), year ending 31 March 2017 (2016-17)" in text
+    assert "DfE statistical neighbours, April 2021 (LGR version)" in text
+    line = next(x for x in text.splitlines() if x.startswith("Plans ended that had lasted"))
+    assert line.split()[-7:] == ["10.9", "4.7", "(7", "of", "10)", "3.1", "3.4"]
+    line = next(x for x in text.splitlines() if x.startswith("Children on a plan at 31 March  "))
+    assert "258" in line and line.endswith("51,080")
+    assert "Open Government Licence v3.0" in text
+
+
+def test_published_series_for_trafford():
+    s = published_series("358")
+    wide = s.pivot(index="time_period", columns="measure", values="value")
+    # PROVENANCE.md: Trafford 2015-16 26.8% second or subsequent, 315 on a plan, rate 59.0
+    assert wide.loc[2016, "starts_second_or_subsequent_pct"] == 26.8
+    assert wide.loc[2016, "on_plan"] == 315
+    assert wide.loc[2016, "on_plan_rate_per_10k"] == 59.0
+    assert wide.loc[2018, "on_plan_2y_plus_pct"] == 6.6
+    assert s["time_period"].min() == 2013 and s["time_period"].max() == 2025
+
+
+def test_london_councils_are_compared_with_inner_or_outer_london():
+    t = benchmark_table("Camden", 2017)
+    assert t.attrs["region"] == {"code": "E13000001", "name": "Inner London"}
+    lait = read_lait()
+    inner = lait[(lait["area"] == "E13000001") & (lait["time_period"] == 2017)]
+    inner = inner.set_index("column")["value"]
+    assert row(t, "ended_2y_plus_pct")["region_value"] == inner["CPPlans2yrs"]
+
+
+def test_funnel_for_every_la_against_england():
+    f18 = funnel_data("starts_second_or_subsequent", 2018)
+    traff = f18.set_index("la").loc["358"]
+    assert (traff["n"], traff["of"], traff["target_pct"]) == (76, 261, 20.2)
+    assert traff["upper_99_8"] == pytest.approx(28.8678, abs=1e-4)  # see test_stats
+    assert traff["position"] == "above 99.8% limit"
+    f17 = funnel_data("starts_second_or_subsequent", 2017)
+    assert f17.set_index("la").loc["358", "position"] == "within 95% limits"
+    assert len(f17) == 152

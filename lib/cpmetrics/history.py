@@ -166,6 +166,8 @@ def derive(plans: pd.DataFrame) -> pd.DataFrame:
     - `is_replan`: second or subsequent plan (DfE): NumberOfPreviousCPP >= 1 or an earlier plan
     - `replan_disagrees`: NumberOfPreviousCPP says 0 but an earlier plan is in the data
     - `previous_end_date`: end of the child's previous plan in the data, where there is one
+    - `child_overlaps`: some plan of this child starts before its previous plan ended (a
+      quality finding; the series counts such children plan by plan, so each counts once)
     """
     plans = plans.sort_values(["child_id", "start_date"], kind="stable").reset_index(drop=True)
     plans["plan_id"] = plans["child_id"] + "|" + plans["start_date"].dt.strftime(ISO)
@@ -178,4 +180,6 @@ def derive(plans: pd.DataFrame) -> pd.DataFrame:
     ]
     prev_end = plans.groupby("child_id", sort=False)["end_date"].shift(1)
     plans["previous_end_date"] = prev_end.where(~first).astype(DATE)
+    overlap = ~first & (plans["previous_end_date"].isna() | (plans["start_date"] < plans["previous_end_date"]))
+    plans["child_overlaps"] = overlap.groupby(plans["child_id"], sort=False).transform("any").astype(bool)
     return plans

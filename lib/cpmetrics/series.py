@@ -1,10 +1,10 @@
 """The headline measures as a monthly series, vectorised over the whole plan table.
 
 Counts at many month ends come from one pass: each plan's start and end are
-placed among the month-end thresholds (`searchsorted`) and a 2-D histogram of
-(start bin, end bin), cumulated, answers every "started by a and not ended by b"
-question at once. Children recorded with overlapping plans (a quality finding,
-rare) are counted exactly, month by month, so each child is counted once.
+placed among the month-end thresholds (`searchsorted`, once) and a 2-D
+histogram of (start bin, end bin), cumulated, answers every "started by a and
+not ended by b" question at once. Children recorded with overlapping plans (a
+quality finding, rare) are counted month by month so that each counts once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from cpmetrics.durations import TWO_YEARS
-from cpmetrics.measures import current_plans
 from cpmetrics.periods import as_date
 
 SERIES_COLUMNS = (
@@ -42,44 +41,24 @@ def _days(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _messy_children(plans: pd.DataFrame) -> pd.Series:
-    """Children with a plan starting before their previous plan ended (overlaps, two open)."""
-    prev_end = plans["previous_end_date"]
-    overlap = plans["earlier_plan_in_data"] & (prev_end.isna() | (plans["start_date"] < prev_end))
-    return plans["child_id"].isin(plans.loc[overlap.to_numpy(), "child_id"])
+class _Grid:
+    """Cumulated counts of plans by (start <= edge k, end <= edge l)."""
 
-
-class _Dominance:
-    """Counts of plans with start <= a and end <= b, for thresholds a, b among `edges`."""
-
-    def __init__(self, start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> None:
-        n = len(edges) + 1
-        i_s = np.searchsorted(edges, start, side="left")
-        i_e = np.searchsorted(edges, end, side="left")
+    def __init__(self, i_s: np.ndarray, i_e: np.ndarray, n: int) -> None:
         grid = np.bincount(i_s * n + i_e, minlength=n * n).reshape(n, n)
         self.cum = grid.cumsum(0).cumsum(1)
-        self.edges = edges
-        self.total_by_start = grid.sum(1).cumsum()
-        self.total_by_end = grid.sum(0).cumsum()
+        self.by_start = grid.sum(1).cumsum()
+        self.by_end = grid.sum(0).cumsum()
 
-    def _k(self, x: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.edges, x)
-
-    def started_by(self, a: np.ndarray) -> np.ndarray:
-        return self.total_by_start[self._k(a)]
-
-    def ended_by(self, b: np.ndarray) -> np.ndarray:
-        return self.total_by_end[self._k(b)]
-
-    def open_at(self, b: np.ndarray, started_by: np.ndarray | None = None) -> np.ndarray:
-        """Started on or before `started_by` (default b) and not ended by b."""
-        a = b if started_by is None else started_by
-        ka, kb = self._k(a), self._k(b)
-        return self.total_by_start[ka] - self.cum[ka, kb]
+    def open_at(self, kb: np.ndarray, ka: np.ndarray | None = None) -> np.ndarray:
+        """Started by edge `ka` (default `kb`) and not ended by edge `kb`."""
+        ka = kb if ka is None else ka
+        return self.by_start[ka] - self.cum[ka, kb]
 
 
-def monthly_series(plans: pd.DataFrame, first: pd.Timestamp | str, last: pd.Timestamp | str
-                   ) -> pd.DataFrame:
+def monthly_series(
+    plans: pd.DataFrame, first: pd.Timestamp | str, last: pd.Timestamp | str
+) -> pd.DataFrame:
     """The headline measures for every month end from `first` to `last`.
 
     On-plan columns are at the month end (distinct children); starts and ended
@@ -88,42 +67,58 @@ def monthly_series(plans: pd.DataFrame, first: pd.Timestamp | str, last: pd.Time
     """
     months = month_ends(first, last)
     m = months.to_numpy(dtype="datetime64[D]").astype("int64")
-    prev = m - (months.day.to_numpy())  # last day of the month before
+    prev = m - months.day.to_numpy()  # last day of the month before
     two_y = m - (TWO_YEARS - 1)
     edges = np.unique(np.concatenate([m, prev, two_y]))
+    n = len(edges) + 1
+    km, kp, k2 = (np.searchsorted(edges, x) for x in (m, prev, two_y))
 
-    messy = _messy_children(plans).to_numpy()
     start, end = _days(plans["start_date"]), _days(plans["end_date"])
+    i_s = np.searchsorted(edges, start, side="left")  # start <= edges[k]  <=>  i_s <= k
+    i_e = np.searchsorted(edges, end, side="left")
     replan = plans["is_replan"].to_numpy(dtype=bool)
-    duration = np.where(end == _NEVER, -1, end - start + 1)
+    messy = plans["child_overlaps"].to_numpy(dtype=bool)
+    long_ = (end != _NEVER) & (end - start + 1 >= TWO_YEARS)
 
-    def dom(mask: np.ndarray) -> _Dominance:
-        return _Dominance(start[mask], end[mask], edges)
+    def grid(mask: np.ndarray) -> _Grid:
+        return _Grid(i_s[mask], i_e[mask], n)
 
-    everything = np.ones(len(plans), dtype=bool)
-    all_, sos = dom(everything), dom(replan)
-    long_ended = dom(duration >= TWO_YEARS)
-    c_all, c_sos = dom(~messy), dom(~messy & replan)
+    every = grid(np.ones(len(plans), dtype=bool))
+    sos = grid(replan)
+    clean, clean_sos = grid(~messy), grid(~messy & replan)
+    long_ended = np.bincount(i_e[long_], minlength=n).cumsum()
 
     out = pd.DataFrame(index=pd.DatetimeIndex(months, name="month_end"))
-    out["on_plan"] = c_all.open_at(m)
-    out["on_plan_second_or_subsequent"] = c_sos.open_at(m)
-    out["on_plan_2y_plus"] = c_all.open_at(m, started_by=two_y)
-    out["starts"] = all_.started_by(m) - all_.started_by(prev)
-    out["starts_second_or_subsequent"] = sos.started_by(m) - sos.started_by(prev)
-    out["ended"] = all_.ended_by(m) - all_.ended_by(prev)
-    out["ended_2y_plus"] = long_ended.ended_by(m) - long_ended.ended_by(prev)
-
+    out["on_plan"] = clean.open_at(km)
+    out["on_plan_second_or_subsequent"] = clean_sos.open_at(km)
+    out["on_plan_2y_plus"] = clean.open_at(km, k2)
+    out["starts"] = every.by_start[km] - every.by_start[kp]
+    out["starts_second_or_subsequent"] = sos.by_start[km] - sos.by_start[kp]
+    out["ended"] = every.by_end[km] - every.by_end[kp]
+    out["ended_2y_plus"] = long_ended[km] - long_ended[kp]
+    out = out.astype("int64")
     if messy.any():
-        _add_messy(out, plans[messy])
-    return out.astype("int64")
+        _add_messy(out, plans.loc[messy, "child_id"], start[messy], end[messy], replan[messy], m)
+    return out
 
 
-def _add_messy(out: pd.DataFrame, plans: pd.DataFrame) -> None:
-    """Children with overlapping plans, counted exactly once per month end."""
-    for month in out.index:
-        cur = current_plans(plans, month)
-        days = (month - cur["start_date"]).dt.days + 1
-        out.loc[month, "on_plan"] += len(cur)
-        out.loc[month, "on_plan_second_or_subsequent"] += int(cur["is_replan"].sum())
-        out.loc[month, "on_plan_2y_plus"] += int((days >= TWO_YEARS).sum())
+def _add_messy(out: pd.DataFrame, child: pd.Series, start: np.ndarray, end: np.ndarray,
+               replan: np.ndarray, month_days: np.ndarray) -> None:
+    """Children with overlapping plans: each counted once, on the later-started open plan."""
+    codes = pd.factorize(child)[0]
+    order = np.lexsort((start, codes))  # by child, then start
+    codes, start, end, replan = codes[order], start[order], end[order], replan[order]
+    on, sos, long_ = (np.zeros(len(month_days), dtype="int64") for _ in range(3))
+    for i, day in enumerate(month_days):
+        open_ = (start <= day) & (end > day)
+        idx = np.flatnonzero(open_)
+        if not len(idx):
+            continue
+        # the last open plan of each child (sorted by child then start)
+        last = idx[np.append(codes[idx][1:] != codes[idx][:-1], True)]
+        on[i] = len(last)
+        sos[i] = replan[last].sum()
+        long_[i] = (day - start[last] + 1 >= TWO_YEARS).sum()
+    out["on_plan"] += on
+    out["on_plan_second_or_subsequent"] += sos
+    out["on_plan_2y_plus"] += long_

@@ -105,9 +105,12 @@ def read_cin_census(path: str | Path) -> RawCensus:
     raw = RawCensus(path)
     src = str(path)
     try:
+        # Only the elements we read raise events (the tag filter runs in C), so the
+        # per-element cost is libxml2's, not Python's.
         context = etree.iterparse(
             str(path),
-            events=("start", "end"),
+            events=("end",),
+            tag=("{*}Child", "{*}CollectionDetails", "{*}LEA"),
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
@@ -115,22 +118,11 @@ def read_cin_census(path: str | Path) -> RawCensus:
             remove_comments=True,
             remove_pis=True,
         )
-        depth = 0
-        root_checked = False
-        for event, el in context:
-            if event == "start":
-                if not root_checked:
-                    name = _local(el.tag)
-                    if name != ROOT:
-                        raise InputError(
-                            path,
-                            f"line {el.sourceline}",
-                            f"root element is <{name}>, not <{ROOT}>: not a CIN census return",
-                        )
-                    root_checked = True
-                depth += 1
-                continue
-            depth -= 1
+        checked = False
+        for _, el in context:
+            if not checked:
+                _check_root(path, el.getroottree().getroot())
+                checked = True
             name = _local(el.tag)
             if name == "Child":
                 _read_child(el, raw, src)
@@ -146,15 +138,46 @@ def read_cin_census(path: str | Path) -> RawCensus:
                         raw.reference_date = _text(sub)
                     elif n == "Year":
                         raw.year = _text(sub)
-            elif name == "LEA":
+            else:
                 raw.la = _text(el)
-        if not root_checked:
-            raise InputError(path, None, "file holds no XML elements")
+        if not checked:
+            root = getattr(context, "root", None)
+            if root is None:
+                raise InputError(path, None, "file holds no XML elements")
+            _check_root(path, root)
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else None)
         msg = str(exc.msg if hasattr(exc, "msg") else exc).split(", line")[0]
-        raise InputError(path, f"line {line}" if line else None, f"not well-formed XML ({msg})")
+        raise InputError(
+            path, f"line {line}" if line else None, f"not well-formed XML ({msg})"
+        ) from None
     return raw
+
+
+_DTD_REFUSED = "declares a DOCTYPE or entities, which a CIN census file never does; refused"
+
+
+def _refuse_dtd(path: Path, root) -> None:
+    """InputError if the document has a DOCTYPE anywhere before its root element.
+
+    `check_xml_prologue` only reads the first few kilobytes; a DOCTYPE pushed
+    further down (after padding or a long comment) is caught here, at the root's
+    start tag, before any entity inside the document is used. Entities are never
+    resolved and no DTD is loaded either way.
+    """
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise InputError(path, f"line {root.sourceline}", _DTD_REFUSED)
+
+
+def _check_root(path: Path, root) -> None:
+    name = _local(root.tag)
+    if name != ROOT:
+        raise InputError(
+            path,
+            f"line {root.sourceline}",
+            f"root element is <{name}>, not <{ROOT}>: not a CIN census return",
+        )
 
 
 def _read_child(child, raw: RawCensus, src: str) -> None:

@@ -1,0 +1,116 @@
+"""What a notebook shows, and what a pack keeps: every table and chart goes through here.
+
+Interactively (``pack_dir=None``) a table is shown as it is and a chart as an
+embedded PNG. In a pack (``pack_dir`` set by `cpmetrics pack` to its build
+folder) the table shown is the disclosure-controlled one, and each artefact is
+also written into the pack:
+
+- ``pack_dir/tables/<name>.csv`` (suppressed) and its title for the workbook,
+- ``pack_dir/charts/<name>.png`` and ``pack_dir/charts/<name>.txt`` (alt text),
+- ``pack_dir/_meta/<name>.table.json`` / ``<name>.chart.json``: what the pack
+  needs to build the workbook and index (removed before the pack is published).
+
+Names must be unique across the notebooks of a pack: start them with the
+notebook's number (``"02_replans_by_quarter"``).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cpmetrics.disclosure import DEFAULT_THRESHOLD, suppress_table
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+META = "_meta"
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"artefact name {name!r}: use letters, digits, '_' and '-' only")
+    return name
+
+
+def _write_meta(pack_dir: Path, name: str, kind: str, meta: dict[str, Any]) -> None:
+    folder = pack_dir / META
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.{kind}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def show_table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    title: str,
+    pack_dir: str | Path | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    **columns: Any,
+) -> pd.DataFrame:
+    """The table to display; in a pack, suppressed and also written as CSV with its title.
+
+    Extra keyword arguments (``counts=``, ``derived=``, ``labels=``) tell
+    `cpmetrics.disclosure.suppress_table` how to read columns its naming
+    convention cannot.
+    """
+    _check_name(name)
+    if pack_dir is None:
+        return df
+    pack_dir = Path(pack_dir)
+    safe = suppress_table(df, threshold, **columns)
+    folder = pack_dir / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    keep_index = not isinstance(safe.index, pd.RangeIndex)
+    safe.to_csv(folder / f"{name}.csv", index=keep_index)
+    _write_meta(pack_dir, name, "table", {"name": name, "title": title, "index": keep_index})
+    return safe
+
+
+class Chart:
+    """A chart as an embedded PNG with alt text: renders in Jupyter, nbconvert HTML and nbval."""
+
+    def __init__(self, png: bytes, alt: str) -> None:
+        self.png = png
+        self.alt = alt
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        alt = html.escape(self.alt, quote=True)
+        return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
+
+    def __repr__(self) -> str:
+        return f"[chart: {self.alt}]"
+
+
+def show_chart(fig: Any, name: str, *, alt: str, pack_dir: str | Path | None = None) -> Chart:
+    """The figure as an embedded PNG `<img alt=...>`; in a pack, also its PNG and alt text.
+
+    The figure is closed afterwards so the inline backend does not show it a
+    second time (without alt text).
+    """
+    _check_name(name)
+    if not alt or not alt.strip():
+        raise ValueError(f"chart {name!r}: alt text is required (what the chart shows)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    png = buf.getvalue()
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        pass
+    if pack_dir is not None:
+        pack_dir = Path(pack_dir)
+        folder = pack_dir / "charts"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.png").write_bytes(png)
+        (folder / f"{name}.txt").write_text(alt.strip() + "\n", encoding="utf-8")
+        _write_meta(pack_dir, name, "chart", {"name": name, "alt": alt.strip()})
+    return Chart(png, alt.strip())

@@ -53,5 +53,7 @@ def check_xml_prologue(path: Path) -> None:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         line = text[: text.find("<!")].count("\n") + 1
         raise InputError(
-            path, f"line {line}", "declares a DOCTYPE or entities, which a CIN census file never does; refused"
+            path,
+            f"line {line}",
+            "declares a DOCTYPE or entities, which a CIN census file never does; refused",
         )

@@ -1,0 +1,174 @@
+"""A period's parameters file (`params/YYYY-MM.yaml`), read and checked before any notebook runs.
+
+```yaml
+period_end: "2018-09-30"      # the reporting date D, quoted
+data: data/synthetic          # relative to the project root, or absolute
+la: "358"                     # the council's DfE number, quoted
+sn_grouping: auto             # auto (the grouping in force that year), april_2021 or may_2025
+reference_level: 250          # the cohort band: children on a plan ...
+tolerance_pct: 4              # ... plus or minus this many per cent
+suppression_threshold: 5      # counts 1 to threshold-1 are shown as <threshold in the pack
+show_child_level: false       # optional; must be false in a pack
+period_start: "2018-04-01"    # optional; default 1 April before period_end
+```
+
+A file that breaks a rule stops the pack with one line naming the file, the
+key and what is wrong (InputError, exit code 2). Unknown keys are refused so
+that a misspelt setting is not silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from cpmetrics.errors import InputError
+from cpmetrics.periods import Period
+
+REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
+OPTIONAL = ("sn_grouping", "show_child_level", "period_start")
+SN_GROUPINGS = ("auto", "april_2021", "may_2025")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Params:
+    """One reporting period's settings, checked."""
+
+    file: Path
+    period_end: pd.Timestamp
+    data: str
+    la: str
+    reference_level: float
+    tolerance_pct: float
+    suppression_threshold: int
+    sn_grouping: str = "auto"
+    show_child_level: bool = False
+    period_start: pd.Timestamp | None = None
+
+    @property
+    def period(self) -> Period:
+        """The reporting period P0..D."""
+        return Period.ending(self.period_end, self.period_start)
+
+    @property
+    def month(self) -> str:
+        """`YYYY-MM` of the reporting date: the pack's folder name."""
+        return self.period_end.strftime("%Y-%m")
+
+    def data_path(self, root: Path) -> Path:
+        """The input path, resolved against the project root when relative."""
+        p = Path(self.data)
+        return p if p.is_absolute() else (root / p)
+
+    def notebook_parameters(self, pack_dir: Path | None) -> dict[str, Any]:
+        """What papermill injects into each notebook's `parameters` cell (never child-level)."""
+        return {
+            "period_end": self.period_end.date().isoformat(),
+            "data": self.data,
+            "la": self.la,
+            "sn_grouping": self.sn_grouping,
+            "reference_level": self.reference_level,
+            "tolerance_pct": self.tolerance_pct,
+            "suppression_threshold": self.suppression_threshold,
+            "show_child_level": False,
+            "pack_dir": str(pack_dir) if pack_dir is not None else None,
+        }
+
+
+def _date(file: Path, key: str, value: Any) -> pd.Timestamp:
+    if isinstance(value, dt.date):
+        raise InputError(
+            file, f"key {key}", f'write the date in quotes ("{value.isoformat()}") so it stays text'
+        )
+    if not isinstance(value, str) or not _DATE.match(value.strip()):
+        raise InputError(file, f"key {key}", f"{value!r} is not a quoted date YYYY-MM-DD")
+    try:
+        return pd.Timestamp(value.strip())
+    except ValueError:
+        raise InputError(file, f"key {key}", f"{value!r} is not a real date") from None
+
+
+def _number(file: Path, key: str, value: Any, *, whole: bool = False, minimum: float = 0) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(file, f"key {key}", f"{value!r} is not a number")
+    if whole and not float(value).is_integer():
+        raise InputError(file, f"key {key}", f"{value!r} is not a whole number")
+    if value < minimum:
+        raise InputError(file, f"key {key}", f"{value!r} is below {minimum}")
+    return int(value) if whole else value
+
+
+def load_params(file: str | Path) -> Params:
+    """Read and check a params YAML file; InputError naming the file and key when it is wrong."""
+    file = Path(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(file, None, "no such params file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(file, None, f"cannot be read ({exc})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(file, place, f"not valid YAML: {problem}") from None
+    if not isinstance(raw, dict):
+        raise InputError(file, None, "should hold keys such as period_end, data, la")
+    unknown = sorted(str(k) for k in raw if k not in REQUIRED + OPTIONAL)
+    if unknown:
+        raise InputError(file, f"key {unknown[0]}", "unknown setting (misspelt?)")
+    for key in REQUIRED:
+        if key not in raw or raw[key] is None:
+            raise InputError(file, f"key {key}", "missing")
+
+    data = raw["data"]
+    if not isinstance(data, str) or not data.strip():
+        raise InputError(file, "key data", f"{data!r} is not a path")
+    la = raw["la"]
+    if not isinstance(la, str):
+        raise InputError(file, "key la", f"write the DfE number in quotes (\"{la}\")")
+    if not re.fullmatch(r"\d{3}", la.strip()):
+        raise InputError(file, "key la", f"{la!r} is not a three-digit DfE LA number")
+    grouping = raw.get("sn_grouping", "auto")
+    if grouping not in SN_GROUPINGS:
+        choices = ", ".join(SN_GROUPINGS)
+        raise InputError(file, "key sn_grouping", f"{grouping!r} is not one of {choices}")
+    show = raw.get("show_child_level", False)
+    if show is not False:
+        raise InputError(
+            file, "key show_child_level", "must be false: child-level lists never go in a pack"
+        )
+    start = raw.get("period_start")
+    params = Params(
+        file=file,
+        period_end=_date(file, "period_end", raw["period_end"]),
+        data=data.strip(),
+        la=la.strip(),
+        reference_level=_number(file, "reference_level", raw["reference_level"], minimum=1),
+        tolerance_pct=_number(file, "tolerance_pct", raw["tolerance_pct"]),
+        suppression_threshold=_number(
+            file, "suppression_threshold", raw["suppression_threshold"], whole=True, minimum=1
+        ),
+        sn_grouping=grouping,
+        show_child_level=False,
+        period_start=_date(file, "period_start", start) if start is not None else None,
+    )
+    try:
+        params.period  # noqa: B018 - checks P0 <= D
+    except ValueError as exc:
+        raise InputError(file, "key period_start", str(exc)) from None
+    return params
+
+
+def params_files(folder: Path) -> list[Path]:
+    """Every `YYYY-MM.yaml` in the params folder, in date order."""
+    return sorted(p for p in folder.glob("*.yaml") if re.fullmatch(r"\d{4}-\d{2}", p.stem))

@@ -1,0 +1,111 @@
+"""Disclosure control (metrics.md): counts 1-4 as <5, dependent percentages hidden, no row-level."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from cpmetrics.disclosure import (
+    DisclosureError,
+    small_counts,
+    suppress_count,
+    suppress_metrics,
+    suppress_table,
+    suppress_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0, 0), (1, "<5"), (4, "<5"), (5, 5), (4.0, "<5"), (2.5, 2.5), (True, True)],
+)
+def test_counts_one_to_four_become_less_than_five(value, shown):
+    assert suppress_count(value) == shown
+
+
+def test_threshold_is_a_parameter():
+    assert suppress_count(7, threshold=10) == "<10"
+    assert suppress_count(4, threshold=3) == 4
+
+
+def test_table_counts_and_their_percentages():
+    df = pd.DataFrame(
+        {
+            "quarter": ["Q1", "Q2"],
+            "year": [2018, 2018],
+            "starts": [3, 12],
+            "replan_n": [2, 6],
+            "replan_of": [30, 12],
+            "replan_pct": [6.7, 50.0],
+            "replan_lo": [1.8, 25.4],
+            "dv_n": [10, 6],
+            "dv_of": [30, 12],
+            "dv_pct": [33.3, 50.0],
+            "england_pct": [18.7, 18.7],
+        }
+    )
+    out = suppress_table(df)
+    assert out["starts"].tolist() == ["<5", 12]
+    assert out["replan_n"].tolist() == ["<5", 6]
+    assert out["replan_pct"].isna().tolist() == [True, False]
+    assert out["replan_lo"].isna().tolist() == [True, False]
+    # a pair whose own counts are not small keeps its percentage
+    assert out["dv_pct"].tolist() == [33.3, 50.0]
+    # labels and published benchmarks are left alone
+    assert out["year"].tolist() == [2018, 2018]
+    assert out["england_pct"].tolist() == [18.7, 18.7]
+    assert df["starts"].tolist() == [3, 12], "the input is not changed"
+
+
+def test_bare_n_of_pct_and_unpaired_percentages():
+    df = pd.DataFrame({"n": [70, 2], "of": [275, 9], "pct": [25.5, 22.2], "rate": [47.7, 3.7]})
+    out = suppress_table(df)
+    assert out["n"].tolist() == [70, "<5"]
+    assert out["pct"].isna().tolist() == [False, True]
+    assert out["rate"].isna().tolist() == [False, True]
+
+
+def test_denominator_below_threshold_hides_the_percentage():
+    out = suppress_table(pd.DataFrame({"n": [0], "of": [3], "pct": [0.0]}))
+    assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"] and out["pct"].isna().all()
+
+
+def test_text_proportions_are_rewritten():
+    assert suppress_text("3 of 12 (25.0%) were re-plans") == "<5 of 12 (suppressed) were re-plans"
+    assert suppress_text("70 of 275 (25.5%)") == "70 of 275 (25.5%)"
+    out = suppress_table(pd.DataFrame({"measure": ["a"], "shown": ["2 of 40 (5.0%)"]}))
+    assert out["shown"].tolist() == ["<5 of 40 (suppressed)"]
+
+
+@pytest.mark.parametrize("column", ["child_id", "LAchildID", "PersonBirthDate", "date_of_birth",
+                                    "surname", "source_file", "location"])
+def test_row_level_fields_are_refused(column):
+    with pytest.raises(DisclosureError, match="row-level"):
+        suppress_table(pd.DataFrame({column: ["x"], "n": [9]}))
+
+
+def test_headline_dict():
+    headline = {
+        "period_end": "2018-03-31",
+        "on_plan": 4,
+        "on_plan_second_or_subsequent": {"n": 3, "of": 4, "pct": 75.0},
+        "starts": 60,
+        "starts_second_or_subsequent": {"n": 20, "of": 60, "pct": 33.3},
+        "ended_2y_plus": {"n": 0, "of": 2, "pct": 0.0},
+        "starts_dv": None,
+        "starts_by_initial_category": {"NEG": 30, "SAB": 1},
+        "rate_per_10k": 0.7,
+        "quality": {"read": 120, "findings": {"L07": 2}},
+        "child_id": "ABC123",
+    }
+    out = suppress_metrics(headline)
+    assert out["on_plan"] == "<5"
+    assert out["on_plan_second_or_subsequent"] == {"n": "<5", "of": "<5", "pct": None}
+    assert out["starts_second_or_subsequent"] == {"n": 20, "of": 60, "pct": 33.3}
+    assert out["ended_2y_plus"] == {"n": 0, "of": "<5", "pct": None}
+    assert out["starts_by_initial_category"] == {"NEG": 30, "SAB": "<5"}
+    assert out["rate_per_10k"] is None, "the rate would give away on_plan"
+    assert out["quality"]["findings"]["L07"] == "<5"
+    assert "child_id" not in out
+    assert out["period_end"] == "2018-03-31" and out["starts_dv"] is None
+    assert small_counts(out) == []
+    assert small_counts(headline) != []

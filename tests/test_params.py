@@ -1,0 +1,89 @@
+"""A params file is checked before any notebook runs: a bad one names the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cpmetrics.errors import InputError
+from cpmetrics.params import load_params, params_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """\
+period_end: "2018-09-30"
+data: data/synthetic
+la: "358"
+reference_level: 250
+tolerance_pct: 4
+suppression_threshold: 5
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "2018-09.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_good_file_reads_with_year_to_date_period(tmp_path):
+    p = load_params(write(tmp_path, GOOD))
+    assert p.period_end.date().isoformat() == "2018-09-30"
+    assert str(p.period) == "2018-04-01..2018-09-30"
+    assert (p.la, p.month, p.sn_grouping, p.show_child_level) == ("358", "2018-09", "auto", False)
+    assert p.data_path(Path("/proj")) == Path("/proj/data/synthetic")
+
+
+def test_notebook_parameters_never_show_child_level(tmp_path):
+    nb = load_params(write(tmp_path, GOOD)).notebook_parameters(tmp_path / "build")
+    assert nb["show_child_level"] is False
+    assert nb["pack_dir"] == str(tmp_path / "build")
+    assert nb["period_end"] == "2018-09-30" and nb["suppression_threshold"] == 5
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "words"),
+    [
+        (('period_end: "2018-09-30"', "period_end: 2018-09-30"), "period_end", "quotes"),
+        (('period_end: "2018-09-30"', 'period_end: "2018-09-31"'), "period_end", "not a real date"),
+        (('la: "358"', "la: 358"), "la", "quotes"),
+        (('la: "358"', 'la: "Trafford"'), "la", "three-digit"),
+        (("data: data/synthetic\n", ""), "data", "missing"),
+        (("tolerance_pct: 4", "tolerence_pct: 4"), "tolerence_pct", "unknown"),
+        (("suppression_threshold: 5", "suppression_threshold: 2.5"), "suppression_threshold",
+         "whole"),
+        (("reference_level: 250", "reference_level: lots"), "reference_level", "not a number"),
+    ],
+)
+def test_bad_value_names_file_and_key(tmp_path, change, key, words):
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(InputError) as err:
+        load_params(path)
+    line = err.value.line()
+    assert str(path) in line and f"key {key}" in line and words in line
+
+
+def test_show_child_level_true_is_refused(tmp_path):
+    with pytest.raises(InputError, match="show_child_level"):
+        load_params(write(tmp_path, GOOD + "show_child_level: true\n"))
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    with pytest.raises(InputError, match=r"line \d+: not valid YAML"):
+        load_params(write(tmp_path, GOOD + "la: [\n"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such params file"):
+        load_params(tmp_path / "2030-01.yaml")
+
+
+def test_shipped_params_are_the_18_month_ends_on_the_embedded_data():
+    files = params_files(ROOT / "params")
+    assert [f.stem for f in files][0] == "2017-04" and [f.stem for f in files][-1] == "2018-09"
+    assert len(files) == 18
+    for f in files:
+        p = load_params(f)
+        assert p.month == f.stem
+        assert p.period_end.is_month_end
+        assert p.data == "data/synthetic"

@@ -27,22 +27,33 @@ from lxml import etree
 
 
 def plan_table(n: int, seed: int = 1) -> pd.DataFrame:
-    """n plans over ten years for about 0.8 n children, one after another for each child."""
+    """n plans over ten years, each child's plans one after another, a few overlapping."""
     rng = np.random.default_rng(seed)
-    children = rng.integers(0, int(n * 0.8), n)
-    start = np.datetime64("2009-04-01") + rng.integers(0, 3650, n).astype("timedelta64[D]")
+    want, n = n, int(n * 1.15)  # some would start after the last day; keep n of the rest
+    child = np.sort(rng.integers(0, int(n * 0.8), n))
+    first = np.r_[True, child[1:] != child[:-1]]
     length = rng.gamma(1.6, 150, n).astype(int) + 1
+    gap = np.where(first, rng.integers(0, 3650, n), rng.integers(30, 700, n))
+    # start of each plan: the child's first start, then previous start + length + gap
+    step = gap + np.r_[0, length[:-1]] * ~first
+    group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    offset = np.cumsum(step) - (np.cumsum(step) - step)[group_start]
+    overlap = ~first & (rng.random(n) < 0.005)
+    offset = offset - overlap * 60
+    start = np.datetime64("2009-04-01") + offset.astype("timedelta64[D]")
     end = start + length.astype("timedelta64[D]")
     end = np.where(end > np.datetime64("2019-03-31"), np.datetime64("NaT"), end)
+    keep = start <= np.datetime64("2019-03-31")
+    cats = rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"], n)
     df = pd.DataFrame({
-        "child_id": pd.array([f"C{c:07d}" for c in children], dtype="string"),
+        "child_id": pd.array([f"C{c:07d}" for c in child], dtype="string"),
         "start_date": start.astype("datetime64[s]"),
         "end_date": end.astype("datetime64[s]"),
-        "initial_category": pd.array(rng.choice(["NEG", "EMO", "PHY", "SAB", "MUL"], n), dtype="string"),
+        "initial_category": pd.array(cats, dtype="string"),
         "previous_plans": pd.array(rng.integers(0, 2, n), dtype="Int64"),
         "source_file": "bench", "collection_year": 2019, "location": "-",
-    })
-    df = df.drop_duplicates(["child_id", "start_date"])
+    })[keep]
+    df = df.drop_duplicates(["child_id", "start_date"]).iloc[:want]
     return derive(conform(df, PLAN_COLUMNS))
 
 
@@ -90,7 +101,9 @@ def main() -> None:
         floor = timed(lambda: pd.read_parquet(pq))
         series = timed(lambda: monthly_series(plans, "2009-04-30", "2019-03-31"))
         point = timed(lambda: headline(tables, Period.ending("2017-03-31")))
-        print(f"plan table: {len(plans):,} plans, 120 month ends")
+        messy = plans["child_overlaps"].mean()
+        print(f"plan table: {len(plans):,} plans ({messy:.3%} of children's plans overlapping),"
+              " 120 month ends")
         print(f"  floor (read plan table from parquet) {floor:7.3f} s")
         print(f"  monthly series                       {series:7.3f} s  = {series / floor:.2f}x floor")
         print(f"  metrics at one date                  {point:7.3f} s  = {point / floor:.2f}x floor")

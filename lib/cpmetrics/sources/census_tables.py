@@ -58,10 +58,12 @@ def _episode_id(child: pd.Series, referral: pd.Series) -> pd.Series:
 
 
 def _flag(values: pd.Series) -> pd.Series:
+    """CIN census yes/no values (1/0, true/false) as booleans; anything else missing."""
     v = values.astype("string").str.strip().str.lower()
-    return v.map(lambda x: True if x in _TRUE else (False if x in _FALSE else pd.NA)).astype(
-        "boolean"
-    )
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[v.isin(_TRUE).fillna(False).to_numpy()] = True
+    out[v.isin(_FALSE).fillna(False).to_numpy()] = False
+    return out
 
 
 def _latest(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -115,20 +117,22 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         assessments["episode_id"] = _episode_id(
             assessments["child_id"], assessments["referral_date"]
         )
-        for r in assessments.itertuples():
-            unknown = [f for f in r.factors if f not in KNOWN_FACTORS]
-            if unknown:
-                extra_findings.append(
-                    {
-                        "source_file": r.source_file,
-                        "location": r.location,
-                        "child_id": r.child_id,
-                        "rule": "L10",
-                        "message": "AssessmentFactors code not in the CIN census code list: "
-                        + ", ".join(unknown),
-                        "action": "assessment kept; the unknown code matches no factor",
-                    }
-                )
+        codes = assessments["factors"].explode()
+        unknown = codes.notna() & ~codes.isin(KNOWN_FACTORS)
+        if unknown.any():
+            bad = codes[unknown].groupby(level=0).agg(", ".join)
+            rows = assessments.loc[bad.index, ["source_file", "location", "child_id"]]
+            extra_findings.extend(
+                {
+                    "source_file": r.source_file,
+                    "location": r.location,
+                    "child_id": r.child_id,
+                    "rule": "L10",
+                    "message": "AssessmentFactors code not in the CIN census code list: " + b,
+                    "action": "assessment kept; the unknown code matches no factor",
+                }
+                for r, b in zip(rows.itertuples(), bad, strict=True)
+            )
         assessments["factors"] = assessments["factors"].map(",".join)
         for c in ("actual_start_date", "internal_review_date", "authorisation_date"):
             if c in assessments:

@@ -104,7 +104,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
     """Write the synthetic council's CIN census files, one per collection year."""
     from cpmetrics import synthetic
 
-    kwargs = {"seed": args.seed, "children_scale": args.children_scale}
+    kwargs = {"children_scale": args.children_scale}
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
     if args.start_year:
         kwargs["start_year"] = args.start_year
     if args.end_year:
@@ -156,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("synth", cmd_synth, "write the synthetic council's CIN census files")
     s.add_argument("--out", required=True)
-    s.add_argument("--seed", type=int, default=358)
+    s.add_argument("--seed", type=int, help="random seed (default: the embedded data set's)")
     s.add_argument("--start-year", type=int)
     s.add_argument("--end-year", type=int)
     s.add_argument("--children-scale", type=float, default=1.0)

@@ -1,0 +1,238 @@
+"""The synthetic council: valid returns, reproducible, and calibrated to LA 358 (Trafford)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cpmetrics import synthetic
+from cpmetrics.synthetic import DEFAULT_DATA_TO, FAULTS, FAULTS_FILE, schema_path, write_census
+from lxml import etree
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "synthetic"
+YEARS = (2016, 2017, 2018, 2019)
+#: elements that record something that happened (not targets or expected dates)
+EVENTS = ("PersonBirthDate", "CINreferralDate", "CINclosureDate", "DateOfInitialCPC",
+          "AssessmentActualStartDate", "AssessmentAuthorisationDate", "CINPlanStartDate",
+          "CINPlanEndDate", "S47ActualStartDate", "CPPstartDate", "CPPendDate", "CPPreviewDate")
+
+
+def _errors(path: Path, year: int) -> list:
+    schema = etree.XMLSchema(etree.parse(str(schema_path(year))))
+    schema.validate(etree.parse(str(path)))
+    return list(schema.error_log)
+
+
+def _manifest(folder: Path) -> list[dict]:
+    with open(folder / FAULTS_FILE, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _texts(path: Path, name: str) -> list[str]:
+    return [e.text for e in etree.parse(str(path)).iter(name)]
+
+
+# ---- the embedded default data set ------------------------------------------------------------
+
+
+def test_default_data_set_is_one_file_per_year_plus_manifest():
+    assert sorted(p.name for p in DATA.glob("*.xml")) == [f"cin_census_{y}.xml" for y in YEARS]
+    assert (DATA / FAULTS_FILE).exists() and (DATA / "README.md").exists()
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_default_file_is_valid_apart_from_the_planted_faults(year):
+    """The only XSD errors are on the lines the manifest lists as out-of-list codes."""
+    path = DATA / f"cin_census_{year}.xml"
+    planted = [r for r in _manifest(DATA) if r["file"] == path.name]
+    assert {r["fault"] for r in planted} == set(FAULTS)
+    invalid_lines = {int(r["line"]) for r in planted if r["xsd_valid"] == "False"}
+    errors = _errors(path, year)
+    assert errors, "the planted out-of-list codes should fail the XSD"
+    assert {e.line for e in errors} == invalid_lines
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_default_file_header_and_cut_off(year):
+    """LA 358, 31 March reference date, and nothing recorded after the data end (30/9/2018)."""
+    path = DATA / f"cin_census_{year}.xml"
+    root = etree.parse(str(path)).getroot()
+    assert root.findtext("Header/CollectionDetails/Collection") == "CIN"
+    assert root.findtext("Header/CollectionDetails/Year") == str(year)
+    assert root.findtext("Header/CollectionDetails/ReferenceDate") == f"{year}-03-31"
+    assert root.findtext("Header/Source/LEA") == "358"
+    cut = min(dt.date(year, 3, 31), DEFAULT_DATA_TO).isoformat()
+    for name in EVENTS:
+        late = [d for d in _texts(path, name) if d > cut]
+        assert not late, f"{name} after {cut}: {late[:3]}"
+    referrals = _texts(path, "CINreferralDate")
+    assert min(referrals) < f"{year - 1}-04-01" < max(referrals)  # open at the start, and new
+    ids = _texts(path, "LAchildID")
+    assert all(re.fullmatch(r"SYN\d{6,}", i) for i in ids)
+    assert len(ids) == len(set(ids))
+
+
+def test_default_data_set_is_what_the_generator_writes(tmp_path):
+    """data/README.md's regeneration recipe reproduces the committed files byte for byte."""
+    write_census(tmp_path, data_to=DEFAULT_DATA_TO)
+    for name in [f"cin_census_{y}.xml" for y in YEARS] + [FAULTS_FILE]:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_unborn_children_appear_with_an_expected_date_only():
+    path = DATA / "cin_census_2018.xml"
+    unborn = [c for c in etree.parse(str(path)).iter("ChildIdentifiers")
+              if c.find("PersonBirthDate") is None]
+    assert unborn
+    for c in unborn:
+        assert c.findtext("ExpectedPersonBirthDate") > "2018-03-31"
+        assert c.findtext("GenderCurrent") == "0"
+
+
+# ---- measured with the library ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tables():
+    from cpmetrics.sources import load
+
+    return load(DATA)
+
+
+@pytest.mark.parametrize("end", ["2017-03-31", "2018-03-31"])
+def test_default_data_set_is_calibrated_to_la_358(tables, end):
+    """Trafford 2016-17 / 2017-18: 258/259 on plan, 264/261 starts, 19%/29% re-plans,
+    10.9% of ended plans 2 years or more (2016-17); neglect and emotional abuse lead."""
+    from cpmetrics.measures import headline
+    from cpmetrics.periods import Period
+
+    h = headline(tables, Period.ending(end))
+    assert 225 <= h["on_plan"] <= 275
+    assert 220 <= h["starts"] <= 300
+    assert 18 <= h["starts_second_or_subsequent"]["pct"] <= 32
+    assert 6 <= h["ended_2y_plus"]["pct"] <= 15
+    assert 35 <= h["starts_dv"]["pct"] <= 65
+    cats = h["starts_by_initial_category"]
+    assert sorted(cats, key=cats.get, reverse=True)[:2] == ["NEG", "EMO"] or \
+        sorted(cats, key=cats.get, reverse=True)[:2] == ["EMO", "NEG"]
+    bands = h["on_plan_by_duration"]
+    assert sum(bands.values()) == h["on_plan"]
+    assert all(n > 0 for n in bands.values())  # every D5 band is populated
+
+
+def test_on_plan_wobbles_month_to_month(tables):
+    from cpmetrics.measures import on_plan
+
+    counts = [on_plan(tables.plans, d) for d in pd.date_range("2016-04-30", "2018-03-31",
+                                                              freq="ME")]
+    assert min(counts) >= 200 and max(counts) <= 300
+    assert len(set(counts)) > 12
+    assert max(counts) - min(counts) >= 15
+
+
+def test_sibling_groups_start_and_end_together(tables):
+    p = tables.plans.dropna(subset=["end_date"])
+    groups = p.groupby(["start_date", "end_date"])["child_id"].nunique()
+    assert (groups >= 2).sum() >= 50
+
+
+def test_some_children_had_plans_before_the_data(tables):
+    """Known only from NumberOfPreviousCPP: no earlier plan of theirs is in any file."""
+    p = tables.plans.sort_values(["child_id", "start_date"])
+    first_seen = ~p.duplicated("child_id")
+    starts_in_data = p["start_date"] >= pd.Timestamp("2015-04-01")
+    assert ((p["previous_plans"] >= 1) & first_seen & starts_in_data).sum() >= 20
+
+
+def test_children_bounce_between_cin_and_cp_plans(tables):
+    """Two plans in one CIN episode: stepped down from a CP plan and came back."""
+    p = tables.plans
+    again = p[p.duplicated(["child_id", "episode_id"], keep="first")]
+    assert len(again) >= 10
+    assert (again["previous_plans"] >= 1).all()
+
+
+def test_most_plans_have_an_assessment_authorised_by_their_start(tables):
+    """metrics.md linking: same episode, authorisation (or start) on or before the plan start."""
+    p = tables.plans[tables.plans["start_date"].between("2016-04-01", "2018-03-31")]
+    a = tables.assessments
+    when = a["authorisation_date"].fillna(a["actual_start_date"])
+    m = p[["child_id", "episode_id", "start_date"]].merge(
+        a.assign(when=when)[["episode_id", "when"]], on="episode_id")
+    linked = m[m["when"] <= m["start_date"]][["child_id", "start_date"]].drop_duplicates()
+    share = len(linked) / len(p)
+    assert 0.75 <= share < 1.0  # a few are authorised after the conference, as happens
+
+
+def test_domestic_abuse_in_about_half_of_assessments(tables):
+    f = tables.assessments["factors"].fillna("")
+    dv = f.str.contains(r"(?:^|,)3[ABC](?:,|$)")
+    assert 0.4 <= dv.mean() <= 0.6
+    assert not f.str.contains(r"(?:^|,)24A(?:,|$)").any()  # child criminal exploitation: 2022 on
+
+
+# ---- the generator ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("year", range(2016, 2027))
+def test_every_schema_year_validates_without_faults(tmp_path, year):
+    paths = write_census(tmp_path, seed=7, start_year=year, end_year=year, faults=False)
+    assert [p.name for p in paths] == [f"cin_census_{year}.xml"]
+    assert _errors(paths[0], year) == []
+    assert _manifest(tmp_path) == []
+    sex = _texts(paths[0], "Sex")
+    gender = _texts(paths[0], "GenderCurrent")
+    if year >= 2025:
+        assert sex and not gender and set(sex) <= {"M", "F", "U"}
+    else:
+        assert gender and not sex
+    cin_plans = _texts(paths[0], "CINPlanStartDate")
+    assert bool(cin_plans) == (year >= 2022)
+    assert ("24A" in _texts(paths[0], "AssessmentFactors")) == (year >= 2022)
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path):
+    a = write_census(tmp_path / "a", seed=11, start_year=2017, end_year=2018)
+    b = write_census(tmp_path / "b", seed=11, start_year=2017, end_year=2018)
+    c = write_census(tmp_path / "c", seed=12, start_year=2017, end_year=2018)
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    assert a[0].read_bytes() != c[0].read_bytes()
+
+
+def test_part_year_return_stops_at_data_to(tmp_path):
+    paths = write_census(tmp_path, seed=3, start_year=2018, end_year=2020,
+                         data_to=dt.date(2018, 12, 31))
+    assert [p.name for p in paths] == ["cin_census_2018.xml", "cin_census_2019.xml"]
+    assert max(_texts(paths[1], "CPPstartDate")) <= "2018-12-31"
+
+
+def test_generator_is_calibrated_across_seeds():
+    """Not just the default seed: averaged over seeds the generator hits LA 358's levels."""
+    rows = []
+    for seed in range(8):
+        plans = synthetic.generate(seed=seed, end_year=2018).plans
+        plans = plans.sort_values(["child_id", "start_date"])
+        replan = (plans["previous_plans"] >= 1) | plans.duplicated("child_id")
+        days = (plans["end_date"] - plans["start_date"]).dt.days + 1
+        d, p0 = pd.Timestamp("2017-03-31"), pd.Timestamp("2016-04-01")
+        is_open = (plans["start_date"] <= d) & ~(plans["end_date"] <= d)
+        started = plans["start_date"].between(p0, d)
+        ended = plans["end_date"].between(p0, d)
+        rows.append({"on": plans.loc[is_open, "child_id"].nunique(), "starts": started.sum(),
+                     "replan": replan[started].mean(), "long": (days[ended] >= 730).mean()})
+    mean = pd.DataFrame(rows).mean()
+    assert 235 <= mean["on"] <= 270
+    assert 240 <= mean["starts"] <= 280
+    assert 0.21 <= mean["replan"] <= 0.29
+    assert 0.08 <= mean["long"] <= 0.13
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError):
+        synthetic.generate(start_year=2019, end_year=2018)
+    with pytest.raises(ValueError):
+        synthetic.generate(children_scale=0)

@@ -100,8 +100,9 @@ def _earlier_end(plans: pd.DataFrame) -> pd.Series:
     """
     order = plans.sort_values(["child_id", "start_date"], kind="stable")
     end = order["end_date"].fillna(pd.Timestamp.max.normalize())
-    prior = end.groupby(order["child_id"]).transform(lambda s: s.cummax().shift(1))
-    return prior.reindex(plans.index)
+    child = order["child_id"]
+    prior = end.groupby(child, sort=False).cummax().groupby(child, sort=False).shift(1)
+    return prior.reindex(plans.index).astype(plans["end_date"].dtype)
 
 
 def _overlap_detail(plans: pd.DataFrame) -> pd.Series:
@@ -190,7 +191,8 @@ def end_outside_collection_year(plans: pd.DataFrame) -> pd.Series:
 #: findings made while loading (`history.build_plans`), given their DfE number where there is one
 _LOAD_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("L01", re.compile(r"^no child id"), "8500"),
-    ("L01", re.compile(r"^no (?:CPPstartDate|Child Protection Plan Start Date)"), "8720"),
+    ("L01", re.compile(r"^no (?:CPPstartDate|start_date|Child Protection Plan Start Date)"),
+     "8720"),
     ("L01", re.compile(r"^plan ends \("), "8925"),
     ("L02", re.compile(r"is missing$"), "8730"),
 )

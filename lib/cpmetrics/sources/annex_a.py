@@ -37,7 +37,7 @@ import pandas as pd
 
 from cpmetrics.errors import InputError
 from cpmetrics.history import build_plans
-from cpmetrics.sources.text import norm, read_rows
+from cpmetrics.sources.text import norm, read_rows, reword
 from cpmetrics.tables import CHILD_COLUMNS, Tables, conform
 
 SHEET = "List 7"
@@ -355,11 +355,12 @@ def read_annex_a(path: str | Path) -> Tables:
 
 
 def _tidy_plans_file(path: Path) -> Tables:
-    from cpmetrics.sources.tidy_csv import read_plans_csv
+    from cpmetrics.sources.tidy_csv import WORDS, read_plans_csv
 
     raw, files = read_plans_csv(path)
     plans, rejects, findings, counts = build_plans(raw)
     counts.check(str(path))
+    reword(rejects, findings, WORDS)
     return Tables(plans=plans, findings=findings, rejects=rejects, counts=counts, source="csv",
                   files=tuple(files))
 
@@ -385,10 +386,7 @@ def _tables(records: list[dict], path: Path) -> Tables:
     plan_raw["episode_id"] = pd.NA
     plans, rejects, findings, counts = build_plans(plan_raw)
     counts.check(src)
-    # say it in the workbook's own words, not the CIN census element names
-    for frame, col in ((rejects, "reason"), (findings, "message")):
-        for xml_name, heading in _READABLE.items():
-            frame[col] = frame[col].str.replace(xml_name, heading, regex=False)
+    reword(rejects, findings, _READABLE)
 
     children = raw[["child_id", "sex", "ethnicity", "birth_date", "disabled"]].copy()
     children = children[children["child_id"].notna()].drop_duplicates("child_id", keep="last")

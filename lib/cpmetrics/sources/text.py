@@ -115,3 +115,15 @@ def norm(heading: object) -> str:
     """A heading compared loosely: lower case, single spaces, no surrounding punctuation."""
     text = "" if heading is None else str(heading)
     return " ".join(text.replace("\ufeff", "").replace("_", " ").split()).strip(" :*").lower()
+
+
+def reword(rejects, findings, words: dict[str, str]) -> None:
+    """Say reject reasons and findings in the source's own column names, not CIN element names.
+
+    `history.build_plans` words its reasons for the CIN census (`CPPstartDate`);
+    an analyst reading an Annex A or tidy CSV finding should see the heading in
+    their own file.
+    """
+    for frame, col in ((rejects, "reason"), (findings, "message")):
+        for xml_name, own in words.items():
+            frame[col] = frame[col].str.replace(xml_name, own, regex=False)

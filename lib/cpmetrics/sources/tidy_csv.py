@@ -15,7 +15,7 @@ import pandas as pd
 
 from cpmetrics.errors import InputError
 from cpmetrics.history import build_plans, parse_dates
-from cpmetrics.sources.text import norm, read_rows
+from cpmetrics.sources.text import norm, read_rows, reword
 from cpmetrics.tables import (
     ASSESSMENT_COLUMNS,
     CHILD_COLUMNS,
@@ -30,11 +30,11 @@ PLAN_REQUIRED: dict[str, str] = {
     "start_date": "the plan's start date, YYYY-MM-DD",
     "end_date": "the plan's end date, YYYY-MM-DD, blank while the plan is open",
     "initial_category": "initial category of abuse: NEG, EMO, PHY, SAB or MUL",
+    "latest_category": "latest category of abuse: NEG, EMO, PHY, SAB or MUL",
     "previous_plans": "number of previous child protection plans (NumberOfPreviousCPP)",
 }
 PLAN_OPTIONAL = (
     "episode_id",
-    "latest_category",
     "review_count",
     "last_review_date",
     "team",
@@ -46,6 +46,13 @@ ASSESSMENT_REQUIRED: dict[str, str] = {
     "child_id": "the child's identifier, as in plans.csv",
     "authorisation_date": "the assessment's authorisation date, YYYY-MM-DD (may be blank)",
     "factors": "assessment factor codes, comma separated, e.g. \"3A,4B\"",
+}
+#: CIN census element names in `history` reasons -> this format's column names
+WORDS = {
+    "CPPstartDate": "start_date",
+    "CPPendDate": "end_date",
+    "LAchildID": "child_id",
+    "NumberOfPreviousCPP": "previous_plans",
 }
 _DATE_COLUMNS = {
     "children": ("birth_date", "expected_birth_date", "death_date"),
@@ -160,6 +167,7 @@ def read_tidy_csv(folder: str | Path) -> Tables:
 
     plans, rejects, findings, counts = build_plans(raw)
     counts.check(str(plans_path))
+    reword(rejects, findings, WORDS)
 
     if children is not None:
         children["source_file"] = str(files["children.csv"])

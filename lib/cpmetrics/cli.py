@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str):
         sp = sub.add_parser(name, help=help_, description=help_)
         sp.set_defaults(func=func)
-        sp.add_argument("--debug", action="store_true", help="show Python tracebacks")
+        sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show Python tracebacks")
         return sp
 
     m = add("metrics", cmd_metrics, "print the headline measures as JSON")

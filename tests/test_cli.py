@@ -82,8 +82,9 @@ def test_debug_shows_the_traceback():
 def test_benchmark_prints_the_published_check_figures():
     out = run("benchmark", "--la", "Trafford", "--year", "2017", "--json")
     assert out.returncode == 0
-    text = out.stdout
-    assert "19.3" in text and "18.7" in text and "19.8" in text
+    m = json.loads(out.stdout)["measures"]["starts_second_or_subsequent_pct"]
+    assert m["la"]["value"] == 19.3 and m["england"]["value"] == 18.7
+    assert m["neighbours_mean"] == {"value": 19.8, "n": 10, "of": 10, "missing": None}
 
 
 def test_benchmark_unknown_council_is_one_line_exit_2():

@@ -56,6 +56,38 @@ def test_default_file_is_valid_apart_from_the_planted_faults(year):
     assert {e.line for e in errors} == invalid_lines
 
 
+def test_each_planted_fault_is_where_the_manifest_says():
+    """`line` is the faulty element, or for a missing one the line it should follow."""
+    for row in _manifest(DATA):
+        lines = (DATA / row["file"]).read_text(encoding="utf-8").splitlines()
+        at, after = lines[int(row["line"]) - 1].strip(), lines[int(row["line"])].strip()
+        fault = row["fault"]
+        if fault == "category_not_in_list":
+            assert at == "<LatestCategoryOfAbuse>NEGLECT</LatestCategoryOfAbuse>"
+        elif fault == "factor_not_in_list":
+            assert at == "<AssessmentFactors>3D</AssessmentFactors>"
+        elif fault == "missing_closure_date":
+            assert at.startswith("<PrimaryNeedCode>") and after.startswith("<ReasonForClosure>")
+        elif fault == "missing_plan_end":
+            assert at.startswith("<CPPstartDate>") and after.startswith("<InitialCategory")
+        else:
+            assert fault == "duplicate_plan" and at == "<ChildProtectionPlans>"
+            n = int(row["line"]) - 1
+            end = lines.index("        </ChildProtectionPlans>", n)
+            block = lines[n:end + 1]
+            assert lines[n - len(block):n] == block
+        child = max(i for i in range(int(row["line"])) if "<LAchildID>" in lines[i])
+        assert row["child_id"] in lines[child]
+
+
+def test_faults_scale_with_the_council(tmp_path):
+    (path,) = write_census(tmp_path, seed=5, start_year=2018, end_year=2018, children_scale=3)
+    planted = _manifest(tmp_path)
+    assert sorted(r["fault"] for r in planted) == sorted(list(FAULTS) * 3)
+    invalid = {int(r["line"]) for r in planted if r["xsd_valid"] == "False"}
+    assert {e.line for e in _errors(path, 2018)} == invalid
+
+
 @pytest.mark.parametrize("year", YEARS)
 def test_default_file_header_and_cut_off(year):
     """LA 358, 31 March reference date, and nothing recorded after the data end (30/9/2018)."""

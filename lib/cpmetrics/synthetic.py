@@ -644,6 +644,7 @@ FAULTS: dict[str, tuple[str, bool]] = {
     "category_not_in_list": ("LatestCategoryOfAbuse 'NEGLECT', not a code in the list", False),
     "factor_not_in_list": ("AssessmentFactors '3D' (a referral-source code), not a factor", False),
 }
+#: manifest columns; `line` is the faulty element's, or for a missing one the line it should follow
 FAULT_COLUMNS = ("file", "line", "child_id", "fault", "element", "xsd_valid", "detail")
 
 
@@ -732,7 +733,8 @@ def _render_year(council: Council, year: int, faults: bool, fh) -> list[dict]:
                         & ~np.isin(E["episode"][ep_sel], P["episode"][list(plan_fault)])]
         for i in _pick(rng, closed, m, set()):
             ep_fault[i] = "missing_closure_date"
-        for i in _pick(rng, a_idx, m, set()):
+        factored = a_idx[A["authorisation_date"][a_idx] <= cut]  # factors are written
+        for i in _pick(rng, factored, m, set()):
             ass_fault[i] = "factor_not_in_list"
 
     name = census_file_name(year)

@@ -109,8 +109,8 @@ def _c3_published(la: str, period: Period, sn_grouping: str | None) -> tuple[pd.
     codes, grouping = neighbours(la, year, sn_grouping)
     nb = pct.reindex(codes)
     out = pd.DataFrame({
-        "england": pct.loc[b.ENGLAND] if b.ENGLAND in pct.index else float("nan"),
-        "neighbours": nb.mean(skipna=True),
+        "england_pct": pct.loc[b.ENGLAND] if b.ENGLAND in pct.index else float("nan"),
+        "neighbours_pct": nb.mean(skipna=True),
         "neighbours_n": nb.notna().sum(),
     })
     return out, {"year": year, "year_label": b.year_label(year), "grouping": grouping,
@@ -177,10 +177,10 @@ def dv_episode_share(tables: Tables, period: Period, la: str | None = None,
         try:
             pub, meta = _c3_published(la, period, sn_grouping)
             cols = [FACTORS[c][1] for c in DV_FACTORS]
-            eng = [None, *pub.loc[cols, "england"], pub.loc[cols, "england"].sum()]
-            nbr = [None, *pub.loc[cols, "neighbours"], pub.loc[cols, "neighbours"].sum()]
-            out["england"] = pd.array(eng, dtype="float64")
-            out["neighbours"] = pd.array(nbr, dtype="float64")
+            eng = [None, *pub.loc[cols, "england_pct"], pub.loc[cols, "england_pct"].sum()]
+            nbr = [None, *pub.loc[cols, "neighbours_pct"], pub.loc[cols, "neighbours_pct"].sum()]
+            out["england_pct"] = pd.array(eng, dtype="float64")
+            out["neighbours_pct"] = pd.array(nbr, dtype="float64")
             out.attrs.update(meta)
         except Exception as exc:
             out.attrs["note"] = str(exc)

@@ -58,9 +58,9 @@ def long_plan_benchmark(plans: pd.DataFrame, period: Period, la: str,
         ci = own.wilson()
         rows.append({"measure": label, "n": own.n, "of": own.of, "pct": own.pct,
                      "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
-                     "neighbours": pub["neighbours"],
+                     "neighbours_pct": pub["neighbours"],
                      "neighbours_n": f"{pub['neighbours_n']} of {pub['neighbours_of']}",
-                     "england": pub["england"], "published_year": pub["year_label"]})
+                     "england_pct": pub["england"], "published_year": pub["year_label"]})
     out = pd.DataFrame(rows)
     out["measure"] = out["measure"].astype("string")
     return out

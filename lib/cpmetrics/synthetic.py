@@ -494,7 +494,7 @@ def generate(
         kind = rng.choice(3, size=n, p=[0.10, 0.40, 0.50])  # NFA, assessed, CIN plan
         ea = e_ref + rng.integers(0, 6, size=n)
         eauth = ea + rng.integers(5, 46, size=n)
-        s47 = (kind == 1) & (rng.random(n) < 0.18)
+        s47 = (kind == 1) & (rng.random(n) < 0.30)  # S47s with no plan (C4: ~410 a year)
         icpc = s47 & (rng.random(n) < 0.17)
         s47d = ea + rng.integers(0, 4, size=n)
         icpcd = np.where(icpc, _weekday(s47d + rng.integers(8, 21, size=n)), NO_DATE)

@@ -148,9 +148,13 @@ def read_cin_census(path: str | Path) -> RawCensus:
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else None)
         msg = str(exc.msg if hasattr(exc, "msg") else exc).split(", line")[0]
-        raise InputError(
-            path, f"line {line}" if line else None, f"not well-formed XML ({msg})"
-        ) from None
+        place = f"line {line}" if line else None
+        if "entity" in msg.lower():
+            # libxml2 stopped an entity expansion in a DTD beyond the prologue check's reach
+            raise InputError(path, place, f"{_DTD_REFUSED} ({msg})") from None
+        raise InputError(path, place, f"not well-formed XML ({msg})") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(path, None, f"cannot be read as XML ({type(exc).__name__})") from None
     return raw
 
 
@@ -171,6 +175,7 @@ def _refuse_dtd(path: Path, root) -> None:
 
 
 def _check_root(path: Path, root) -> None:
+    _refuse_dtd(path, root)
     name = _local(root.tag)
     if name != ROOT:
         raise InputError(

@@ -33,6 +33,22 @@ def _decoded(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _first_content(path: Path, size: int = 8192) -> tuple[bytes, int]:
+    """The first `size` bytes from the first that is not white space, and the lines skipped.
+
+    A file that opens with pages of blank space is not empty: whatever follows
+    (a DOCTYPE, say) must still be checked. b"" when the file is all white space.
+    """
+    lines = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            rest = chunk.lstrip()
+            lines += chunk[: len(chunk) - len(rest)].count(b"\n")
+            if rest:
+                return (rest + fh.read(size))[:size], lines
+    return b"", lines
+
+
 def check_xml_prologue(path: Path) -> None:
     """InputError unless `path` looks like plain XML with no DTD or entity declarations.
 
@@ -41,17 +57,20 @@ def check_xml_prologue(path: Path) -> None:
     (local files, URLs) are never even considered.
     """
     data = head(path)
+    skipped = 0
     if not data.strip():
-        raise InputError(path, None, "file is empty")
+        data, skipped = _first_content(path)
+        if not data:
+            raise InputError(path, None, "file is empty")
     if data.startswith(_ZIP):
         raise InputError(path, None, "is a zip archive or Excel workbook, not XML")
     if data.startswith(_OLE):
         raise InputError(path, None, "is an old-style Office (OLE) file, not XML")
     text = _decoded(data).lstrip()
     if not text.startswith("<"):
-        raise InputError(path, "line 1", "does not start with '<': not an XML file")
+        raise InputError(path, f"line {skipped + 1}", "does not start with '<': not an XML file")
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        line = text[: text.find("<!")].count("\n") + 1
+        line = skipped + text[: text.find("<!")].count("\n") + 1
         raise InputError(
             path,
             f"line {line}",

@@ -11,6 +11,8 @@ within 3x of its floor, the reader within 2x of its floor.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +23,7 @@ from cpmetrics.history import derive
 from cpmetrics.measures import headline
 from cpmetrics.periods import Period
 from cpmetrics.series import monthly_series
+from cpmetrics.sources import load
 from cpmetrics.sources.cin_census import read_cin_census
 from cpmetrics.tables import PLAN_COLUMNS, Tables, conform
 from lxml import etree
@@ -87,6 +90,20 @@ def bare_iterparse(path: Path) -> None:
         el.clear()
 
 
+def peak_memory_mb(path: Path, bare: bool = False) -> float:
+    """Peak resident memory of a fresh process that reads `path` (load, or bare iterparse)."""
+    code = (
+        "import sys, resource\n"
+        + ("from core_speed import bare_iterparse as f\n" if bare
+           else "from cpmetrics.sources import load as f\n")
+        + "f(sys.argv[1])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent)
+    return int(out.stdout.split()[-1]) / 1024
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--plans", type=int, default=1_000_000)
@@ -116,6 +133,11 @@ def main() -> None:
         print(f"CIN census XML: {size:.0f} MB, {n:,} children")
         print(f"  floor (bare lxml iterparse)          {floor:7.3f} s")
         print(f"  reader (read_cin_census)             {reader:7.3f} s  = {reader / floor:.2f}x floor")
+        whole = timed(lambda: load(xml), repeat=1)
+        print(f"  whole load (reader, tables, rules)   {whole:7.3f} s  = {whole / floor:.2f}x floor")
+        peak, bare = peak_memory_mb(xml), peak_memory_mb(xml, bare=True)
+        print(f"  peak memory of a process that loads it: {peak:.0f} MB ({peak / size:.1f}x the"
+              f" file); of one that only iterparses it: {bare:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -189,10 +189,12 @@ def census_file_name(year: int) -> str:
 
 @dataclass
 class Council:
-    """A simulated council's whole history (the truth, not cut to any return).
+    """A simulated council's whole history (the truth, not cut to any one return).
 
-    Dates are int days since 1970-01-01 (`NO_DATE` where none) in the `_`
-    arrays the writer uses; the DataFrame properties give pandas dates.
+    Each table is a dict of equal-length numpy arrays: dates as int days since
+    1970-01-01 (`NO_DATE` where none, including ends after `data_to`), `child`
+    an index into `child`, `episode` an episode number. The DataFrame
+    properties give the same with child ids and pandas dates.
     """
 
     seed: int
@@ -207,15 +209,12 @@ class Council:
     cin_plan: dict[str, np.ndarray] = field(repr=False)
     plan: dict[str, np.ndarray] = field(repr=False)
 
-    def child_ids(self, idx: np.ndarray) -> np.ndarray:
-        return self.child["child_id"][idx]
-
-    def _frame(self, table: dict[str, np.ndarray], dates: tuple[str, ...]) -> pd.DataFrame:
+    def _frame(self, table: dict[str, np.ndarray]) -> pd.DataFrame:
         out = {}
         for k, v in table.items():
             if k == "child":
                 out["child_id"] = self.child["child_id"][v]
-            elif k in dates:
+            elif k.endswith("_date") or k.startswith("date_"):
                 out[k] = _to_dt(v)
             else:
                 out[k] = v
@@ -223,23 +222,23 @@ class Council:
 
     @property
     def plans(self) -> pd.DataFrame:
-        """One row per child protection plan: child_id, episode, start/end dates, categories."""
-        return self._frame(self.plan, ("start_date", "end_date"))
+        """One row per child protection plan: child_id, episode, dates, categories, previous."""
+        return self._frame(self.plan)
 
     @property
     def episodes(self) -> pd.DataFrame:
-        return self._frame(self.episode, ("referral_date", "closure_date"))
+        """One row per CIN episode (`CINdetails`)."""
+        return self._frame(self.episode)
 
     @property
     def assessments(self) -> pd.DataFrame:
-        return self._frame(self.assessment, ("actual_start_date", "authorisation_date"))
+        """One row per assessment; `factors` comma separated, before any year's code list."""
+        return self._frame(self.assessment)
 
     @property
     def children(self) -> pd.DataFrame:
-        c = {k: v for k, v in self.child.items()}
-        c["child"] = np.arange(len(c["child_id"]))
-        df = self._frame(c, ("birth_date", "expected_birth_date"))
-        return df.drop(columns=["child_id"]).assign(child_id=self.child["child_id"])
+        """One row per child: id, (expected) birth date, sex code, ethnicity, disability."""
+        return self._frame(self.child)
 
 
 def _choice(rng: np.random.Generator, codes: np.ndarray, p: np.ndarray, n: int) -> np.ndarray:

@@ -49,8 +49,10 @@ def _p(v: float | None) -> str:
     return "not available" if v is None or pd.isna(v) else f"{v:.1f}%"
 
 
-def _legend(ax, **kw) -> None:
-    ax.legend(frameon=False, fontsize=FONT, **kw)
+def _legend(ax, ncols: int = 3, **_: object) -> None:
+    """The legend below the plot, where it never covers the data."""
+    ax.legend(frameon=False, fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(0, -0.16),
+              ncols=ncols)
 
 
 def cohort_chart(trend: pd.DataFrame) -> tuple[Figure, str]:
@@ -141,13 +143,27 @@ def rate_chart(rates: pd.DataFrame) -> tuple[Figure, str]:
     return fig, alt
 
 
-def proportions_chart(rows: pd.DataFrame, label: str, *, title: str, xlabel: str,
-                      england: float | None = None, neighbours: float | None = None
-                      ) -> tuple[Figure, str]:
+def change_title(rows: pd.DataFrame, what: str) -> str:
+    """ "What: 25.7%, down from 27.2%", from the first two rows' `pct` (now, then)."""
+    p = rows["pct"].dropna().tolist()
+    if not p:
+        return f"{what}: no figures"
+    if len(p) == 1:
+        return f"{what}: {p[0]:.1f}%"
+    word = "up" if round(p[0], 1) > round(p[1], 1) else "down" \
+        if round(p[0], 1) < round(p[1], 1) else "unchanged"
+    return f"{what}: {p[0]:.1f}%, {word} from {p[1]:.1f}%"
+
+
+def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: str | None = None,
+                      xlabel: str = "Per cent", england: float | None = None,
+                      neighbours: float | None = None) -> tuple[Figure, str]:
     """Proportions with their 95% Wilson intervals (dots and whiskers), optional reference lines.
 
     `rows` is a `comparison.proportion_rows` table; `label` its label column.
+    Without a `title`, the title states the change from the second row to the first.
     """
+    title = title or change_title(rows, what)
     r = rows.dropna(subset=["pct"]).iloc[::-1]
     fig, ax = _figure(8, 1.2 + 0.6 * max(len(r), 2))
     y = range(len(r))
@@ -179,9 +195,29 @@ def proportions_chart(rows: pd.DataFrame, label: str, *, title: str, xlabel: str
     return fig, alt
 
 
-def replan_quarter_chart(quarters: pd.DataFrame, england: float | None = None,
-                         neighbours: float | None = None) -> tuple[Figure, str]:
+def _bench(benchmark: pd.DataFrame | None) -> tuple[float | None, float | None]:
+    """(England, neighbours) from a `replans.replan_benchmark` table."""
+    if benchmark is None:
+        return None, None
+    return benchmark["pct"].iloc[2], benchmark["pct"].iloc[1]
+
+
+def benchmark_chart(benchmark: pd.DataFrame, what: str) -> tuple[Figure, str]:
+    """The council's proportion with its interval against the published neighbours and England
+    (a `replans.replan_benchmark` table)."""
+    england, neighbours = _bench(benchmark)
+    own = benchmark.iloc[:1]
+    p = own["pct"].iloc[0]
+    title = f"{what}: {_p(p)}" + (
+        f", against England's {england:.1f}%" if england is not None and not pd.isna(england)
+        else "")
+    return proportions_chart(own, "area", title=title, england=england, neighbours=neighbours)
+
+
+def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None = None
+                         ) -> tuple[Figure, str]:
     """Share of plans started in each financial quarter that were second or subsequent."""
+    england, neighbours = _bench(benchmark)
     fig, ax = _figure()
     years = list(dict.fromkeys(quarters["year"]))
     colours = {y: c for y, c in zip(years, (TURQUOISE, DARK_BLUE), strict=False)}
@@ -216,8 +252,10 @@ def replan_quarter_chart(quarters: pd.DataFrame, england: float | None = None,
     return fig, alt
 
 
-def rolling_chart(rolling: pd.DataFrame, england: float | None = None) -> tuple[Figure, str]:
+def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None
+                  ) -> tuple[Figure, str]:
     """Rolling 12-month share of starts that were second or subsequent, with its interval."""
+    england, _ = _bench(benchmark)
     fig, ax = _figure()
     ax.fill_between(rolling.index, rolling["ci_low"], rolling["ci_high"], color=DARK_BLUE,
                     alpha=0.15, lw=0, label="95% interval")
@@ -264,7 +302,7 @@ def funnel_chart(funnel: pd.DataFrame, what: str = "Plans started that were re-p
     _pct_axis(ax.yaxis)
     ax.set_xlabel("Plans started (denominator)", fontsize=FONT)
     ax.set_ylabel(what, fontsize=FONT)
-    ax.legend(frameon=False, fontsize=FONT - 1, loc="upper right")
+    _legend(ax)
     pos = mine["position"].iloc[0] if len(mine) else None
     _title(ax, f"This council is {pos} of England's figure" if isinstance(pos, str)
            else "Councils against England's figure")
@@ -314,15 +352,30 @@ def headline_chart(headline: pd.DataFrame) -> tuple[Figure, str]:
               if isinstance(v, str) and "beyond" in v]
     title = (f"{len(beyond)} of the headline measures differ from England beyond chance"
              if beyond else "No headline measure differs from England beyond chance")
-    fig, alt = proportions_chart(rows, "measure", title=title, xlabel="Per cent")
+    return england_dots_chart(rows, "measure", "england_value", title)
+
+
+def england_dots_chart(rows: pd.DataFrame, label: str, england_col: str, title: str
+                       ) -> tuple[Figure, str]:
+    """Proportions with 95% intervals, each with England's published figure as a diamond."""
+    fig, alt = proportions_chart(rows, label, title=title, xlabel="Per cent")
     ax = fig.axes[0]
-    r = rows.iloc[::-1].reset_index(drop=True)
-    ys = [i for i, v in enumerate(r["england_value"]) if not pd.isna(v)]
+    r = rows.dropna(subset=["pct"]).iloc[::-1].reset_index(drop=True)
+    ys = [i for i, v in enumerate(r[england_col]) if not pd.isna(v)]
     if ys:
-        ax.scatter(r.loc[ys, "england_value"], ys, marker="D", s=50, color=ORANGE, zorder=4,
+        ax.scatter(r.loc[ys, england_col], ys, marker="D", s=50, color=ORANGE, zorder=4,
                    label="England (published)")
-        _legend(ax, loc="lower right")
+        _legend(ax)
     alt += (" England's published figures: " + "; ".join(
-        f"{m}: {v:.1f}%" for m, v in zip(h["measure"], h["england_value"], strict=True)
+        f"{m}: {v:.1f}%" for m, v in zip(r[label], r[england_col], strict=True)
         if not pd.isna(v)) + ".")
     return fig, alt
+
+
+def long_plans_benchmark_chart(bench: pd.DataFrame) -> tuple[Figure, str]:
+    """Two-years-or-more shares (a `long_plans.long_plan_benchmark` table) against England."""
+    ratios = [p / e for p, e in zip(bench["pct"], bench["england_pct"], strict=True)
+              if e and not pd.isna(e) and not pd.isna(p)]
+    title = (f"Long plans run at up to {max(ratios):.1f} times England's share"
+             if ratios else "Plans lasting two years or more")
+    return england_dots_chart(bench, "measure", "england_pct", title)

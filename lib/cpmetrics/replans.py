@@ -232,3 +232,23 @@ def replan_funnel(plans: pd.DataFrame, period: Period, at: DateLike | None = Non
     out = pd.concat([f, own], ignore_index=True)
     out.attrs["year"] = year
     return out
+
+
+def recent_replans_table(plans: pd.DataFrame, end: DateLike, months: int = 2) -> pd.DataFrame:
+    """`recent_replans` as a one-row table with its interval."""
+    d = as_date(end)
+    first = month_end(d) - pd.offsets.MonthEnd(months) + pd.Timedelta(days=1)
+    recent = recent_replans(plans, d, months)
+    return proportion_rows({f"Started {Period(first, d).label()}": recent}, label="plans")
+
+
+def funnel_positions(funnel: pd.DataFrame) -> pd.DataFrame:
+    """How many councils sit in each band of a funnel plot, and where this council sits."""
+    others = funnel[funnel["la"] != "this council"]
+    order = ["above 99.8% limit", "above 95% limit", "within 95% limits", "below 95% limit",
+             "below 99.8% limit"]
+    out = pd.DataFrame({"councils": others["position"].value_counts().reindex(order, fill_value=0)})
+    mine = funnel.loc[funnel["la"] == "this council", "position"]
+    out["this_council"] = [p == (mine.iloc[0] if len(mine) else None) for p in order]
+    out.index.name = "position"
+    return out.astype({"councils": "int64"})

@@ -46,8 +46,8 @@ def test_table_counts_and_their_percentages():
     out = suppress_table(df)
     assert out["starts"].tolist() == ["<5", 12]
     assert out["replan_n"].tolist() == ["<5", 6]
-    assert out["replan_pct"].isna().tolist() == [True, False]
-    assert out["replan_lo"].isna().tolist() == [True, False]
+    assert out["replan_pct"].tolist() == ["[c]", 50.0]
+    assert out["replan_lo"].tolist() == ["[c]", 25.4]
     # a pair whose own counts are not small keeps its percentage
     assert out["dv_pct"].tolist() == [33.3, 50.0]
     # labels and published benchmarks are left alone
@@ -60,13 +60,13 @@ def test_bare_n_of_pct_and_unpaired_percentages():
     df = pd.DataFrame({"n": [70, 2], "of": [275, 9], "pct": [25.5, 22.2], "rate": [47.7, 3.7]})
     out = suppress_table(df)
     assert out["n"].tolist() == [70, "<5"]
-    assert out["pct"].isna().tolist() == [False, True]
-    assert out["rate"].isna().tolist() == [False, True]
+    assert out["pct"].tolist() == [25.5, "[c]"]
+    assert out["rate"].tolist() == [47.7, "[c]"]
 
 
 def test_denominator_below_threshold_hides_the_percentage():
     out = suppress_table(pd.DataFrame({"n": [0], "of": [3], "pct": [0.0]}))
-    assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"] and out["pct"].isna().all()
+    assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"] and out["pct"].tolist() == ["[c]"]
 
 
 def test_text_proportions_are_rewritten():

@@ -14,7 +14,7 @@ How a table's columns are read (the convention notebooks follow):
 - **Derived** columns depend on counts and are suppressed with them: names
   ending ``pct``, ``%``, ``rate``, ``rate_per_10k``, ``lo``/``hi``,
   ``low``/``high``, ``lower``/``upper`` (interval bounds), or named in
-  ``derived=``. ``<p>_pct`` (and ``<p>_lo``/``<p>_hi``...) belongs to the
+  ``derived=``, and shown as ``[c]`` when hidden. ``<p>_pct`` (and ``<p>_lo``/``<p>_hi``...) belongs to the
   counts ``<p>_n`` and ``<p>_of``; a bare ``pct``/``lo``/``hi`` belongs to
   ``n`` and ``of``. A derived column with no such pair is suppressed when any
   count in its row is suppressed (the cautious reading).
@@ -40,6 +40,8 @@ from typing import Any
 import pandas as pd
 
 DEFAULT_THRESHOLD = 5
+#: What a table shows for a percentage (rate, interval bound) hidden because it would reveal a count
+HIDDEN = "[c]"
 
 #: Row-level fields that never leave: column names (and dict keys), lower-cased, no separators.
 ROW_LEVEL = frozenset(
@@ -192,7 +194,7 @@ def suppress_table(
             pd.concat([hidden[p] for p in partners], axis=1).any(axis=1) if partners else any_hidden
         )
         if mask.any():
-            out[c] = df[c].astype(object).where(~mask, None)
+            out[c] = df[c].astype(object).where(~mask, HIDDEN)
     return out
 
 

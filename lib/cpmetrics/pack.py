@@ -1,0 +1,953 @@
+"""Period packs: run every notebook for a reporting period and publish what may leave the machine.
+
+`python -m cpmetrics pack --period 2018-09` reads `params/2018-09.yaml`, runs
+each notebook in `notebooks/` with papermill (its Python API) in parallel
+worker processes, and writes `outputs/2018-09/`:
+
+```
+index.html              headline table, links, data source, reporting date, version, time made
+<notebook>.html         one page per notebook, outputs only, self-contained (no other host)
+notebooks/*.ipynb       the executed notebooks
+charts/*.png, *.txt     every chart and its alt text
+tables/*.csv            every table (disclosure-controlled)
+tables.xlsx             the tables as an accessible workbook (gptables)
+metrics.json            `cpmetrics metrics` for the period, suppressed, plus "pack" (our own key)
+quality.csv             data-quality summary, counts only
+```
+
+Why it is shaped like this:
+
+- **Atomic.** A pack is built in `outputs/.<period>.building-*` (beside the
+  destination, so the final move is a rename) and moved into place only when
+  every notebook succeeded and every check passed. Otherwise the previous pack
+  stays as it was, the build is kept as `outputs/<period>.failed/` for
+  debugging, and the command exits 1.
+- **Fast.** Each worker process starts one kernel (the project's own Python,
+  `sys.executable`) and reuses it for every notebook it runs, resetting the
+  namespace in between, with the libraries already imported and each data
+  set loaded once per kernel (`_install_load_cache`). `--all` shares one pool
+  across all periods, so 18 packs cost far less than 18 single packs.
+- **Safe.** Every file is checked before publishing: no child id or date of
+  birth from the input, no row-level column, no count below the threshold in
+  a CSV or in metrics.json, no page fetching from another host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import copy
+import datetime as dt
+import functools
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cpmetrics.errors import InputError
+from cpmetrics.params import Params, load_params, params_files
+
+PAGE_SUFFIX = ".html"
+FAILED_SUFFIX = ".failed"
+CELL_TIMEOUT = 900  # seconds a single cell may run before the notebook counts as failed
+
+
+def project_root() -> Path:
+    """The folder holding pyproject.toml and lib/cpmetrics (CPMETRICS_ROOT overrides)."""
+    env = os.environ.get("CPMETRICS_ROOT")
+    if env and (Path(env) / "lib" / "cpmetrics").is_dir():
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def find_notebooks(folder: Path) -> list[Path]:
+    """The notebooks a pack runs, in name order (checkpoints and hidden files left out)."""
+    if not folder.is_dir():
+        raise InputError(folder, None, "no such notebooks folder")
+    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+    if not found:
+        raise InputError(folder, None, "holds no notebooks")
+    return found
+
+
+# ---- inside the kernel ------------------------------------------------------------------------
+
+
+def _fingerprint(path: str | os.PathLike) -> tuple:
+    """Where the data are and what they look like now: a changed file is read again."""
+    p = Path(path).resolve()
+    files = sorted(p.rglob("*")) if p.is_dir() else [p]
+    return (str(p), tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files
+                          if f.is_file()))
+
+
+def _install_load_cache() -> None:
+    """Make `cpmetrics.sources.load` read each data set once per kernel (a copy each call).
+
+    Runs inside a pack's kernel only: interactive sessions are untouched.
+    """
+    import cpmetrics.sources as sources
+
+    if getattr(sources.load, "_pack_cached", False):
+        return
+    original = sources.load
+    cache: dict[tuple, Any] = {}
+
+    @functools.wraps(original)
+    def load(path, *args, **kwargs):
+        try:
+            key = (_fingerprint(path), args, tuple(sorted(kwargs.items())))
+        except (OSError, TypeError):
+            return original(path, *args, **kwargs)
+        if key not in cache:
+            cache[key] = original(path, *args, **kwargs)
+        return copy.deepcopy(cache[key])
+
+    load._pack_cached = True  # type: ignore[attr-defined]
+    sources.load = load
+    import cpmetrics
+
+    if getattr(cpmetrics, "load", None) is original:
+        cpmetrics.load = load
+
+
+_WARMUP = """
+import warnings as _w
+import cpmetrics, cpmetrics.sources, cpmetrics.measures, cpmetrics.artefacts
+import pandas, matplotlib, matplotlib.pyplot
+from cpmetrics import pack as _pack
+_pack._install_load_cache()
+_pack._KERNEL_RC = dict(matplotlib.rcParams)
+_pack._KERNEL_WARNINGS = list(_w.filters)
+del _w, _pack
+"""
+
+_RESET = """
+get_ipython().reset(new_session=True)
+import os as _os, warnings as _w
+import matplotlib as _mpl, matplotlib.pyplot as _plt, pandas as _pd
+from cpmetrics import pack as _pack
+_plt.close("all")
+_mpl.rcParams.update(_pack._KERNEL_RC)
+_w.filters[:] = _pack._KERNEL_WARNINGS
+with _w.catch_warnings():
+    _w.simplefilter("ignore")
+    _pd.reset_option("all")
+_os.chdir({cwd!r})
+get_ipython().execution_count = 1
+del _os, _w, _mpl, _plt, _pd, _pack
+"""
+
+# ---- worker processes -------------------------------------------------------------------------
+
+_KERNEL: dict[str, Any] = {}
+
+
+def _kernel_env(root: Path) -> dict[str, str]:
+    """The kernel's environment: the project's root known, MPLBACKEND left to ipykernel (inline)."""
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    env["CPMETRICS_ROOT"] = str(root)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    return env
+
+
+def _run_quiet(kc: Any, code: str, timeout: float = 120) -> None:
+    """Run set-up code in the kernel without recording it; raise when it fails."""
+    reply = kc.execute_interactive(
+        code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None
+    )
+    content = reply["content"]
+    if content.get("status") != "ok":
+        raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+
+
+def _kernel(root: Path) -> tuple[Any, Any]:
+    """This worker's kernel (started once, restarted if it died) and a client for set-up code."""
+    km, kc = _KERNEL.get("km"), _KERNEL.get("kc")
+    if km is not None and km.is_alive():
+        return km, kc
+    if km is not None:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    from multiprocessing import util
+
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    # The kernelspec installed into this environment (`make setup`), or ipykernel's own:
+    # both run sys.executable, so a user-wide "python3" kernel elsewhere is never picked up.
+    ksm = KernelSpecManager(kernel_dirs=[str(Path(sys.prefix) / "share" / "jupyter" / "kernels")])
+    km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
+    log = Path(tempfile.gettempdir()) / f"cpmetrics-kernel-{os.getpid()}.log"
+    with open(log, "wb") as err:  # the kernel's own start-up chatter; notebook output is on iopub
+        km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL, stderr=err)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+    except RuntimeError as exc:
+        tail = log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the kernel did not start ({exc}); {log} ends:\n{tail}") from exc
+    _run_quiet(kc, _WARMUP)
+    _KERNEL.update(km=km, kc=kc)
+    util.Finalize(km, _shutdown_kernel, exitpriority=10)
+    return km, kc
+
+
+def _shutdown_kernel() -> None:
+    km, kc = _KERNEL.pop("km", None), _KERNEL.pop("kc", None)
+    if kc is not None:
+        kc.stop_channels()
+    if km is not None:
+        km.shutdown_kernel(now=True)
+
+
+def _engine() -> str:
+    """Register (once) a papermill engine that runs notebooks on this worker's kernel."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SharedKernelEngine(NBClientEngine):
+        """nbclient on an already-running kernel; its client is closed after each notebook."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            kwargs.pop("input_path", None)
+            client = PapermillNotebookClient(
+                nb_man,
+                km=_KERNEL["km"],
+                timeout=kwargs.get("execution_timeout"),
+                startup_timeout=kwargs.get("start_timeout", 60),
+                kernel_name=kernel_name,
+                log_output=False,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register("cpmetrics-shared-kernel", SharedKernelEngine)
+    return "cpmetrics-shared-kernel"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook to run for one period."""
+
+    period: str
+    notebook: Path
+    build: Path
+    parameters: dict[str, Any]
+    root: Path
+
+
+@dataclass(frozen=True)
+class NotebookResult:
+    """How one notebook run went (picklable, sent back from a worker)."""
+
+    period: str
+    notebook: str
+    ok: bool
+    seconds: float
+    title: str = ""
+    error: str = ""
+
+
+def _title(nb: Any, fallback: str) -> str:
+    """The notebook's first markdown heading, for page titles and the index."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#+\s*(.+)$", cell.source, re.M)
+            if m:
+                return m.group(1).strip()
+    return fallback
+
+
+def _renumber(nb: Any) -> None:
+    """Execution counts 1, 2, 3... as a fresh kernel would give."""
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.get("execution_count") is None:
+            continue
+        n += 1
+        cell.execution_count = n
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = n
+
+
+def _failure(nb: Any, exc: BaseException) -> str:
+    """`cell 7 ("rep = replans(...)"): KeyError: 'x'` counting cells as the author sees them."""
+    index = getattr(exc, "cell_index", None)
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1:] or [""]
+    if isinstance(evalue, list):
+        evalue = evalue[0]
+    if index is None:
+        return f"{ename}: {evalue}"
+    injected = [
+        i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", [])
+    ]
+    errors = [i for i, c in enumerate(nb.cells) if "papermill-error-cell-tag" in
+              c.metadata.get("tags", [])]
+    shift = sum(1 for i in injected + errors if i < index)
+    source = nb.cells[index].source.strip().splitlines() if index < len(nb.cells) else []
+    first = f' ("{source[0][:70]}")' if source else ""
+    return f"cell {index - shift + 1}{first}: {ename}: {evalue}"
+
+
+def run_notebook(task: Task) -> NotebookResult:
+    """Execute one notebook on this worker's kernel, then export its page (outputs only)."""
+    import nbformat
+    import papermill as pm
+
+    started = time.perf_counter()
+    out_nb = task.build / "notebooks" / task.notebook.name
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _, kc = _kernel(task.root)
+        _run_quiet(kc, _RESET.format(cwd=str(task.root)))
+        pm.execute_notebook(
+            str(task.notebook),
+            str(out_nb),
+            parameters=task.parameters,
+            engine_name=_engine(),
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=CELL_TIMEOUT,
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure fails this notebook, reported below
+        nb = nbformat.read(out_nb, as_version=4) if out_nb.exists() else nbformat.v4.new_notebook()
+        if out_nb.exists():
+            _renumber(nb)
+            nbformat.write(nb, out_nb)
+        if "km" in _KERNEL and not _KERNEL["km"].is_alive():
+            _shutdown_kernel()
+        return NotebookResult(
+            task.period, task.notebook.name, False, time.perf_counter() - started,
+            error=_failure(nb, exc),
+        )
+    nb = nbformat.read(out_nb, as_version=4)
+    _renumber(nb)
+    nbformat.write(nb, out_nb)
+    title = _title(nb, task.notebook.stem)
+    page = export_page(nb, title)
+    (task.build / f"{task.notebook.stem}{PAGE_SUFFIX}").write_text(page, encoding="utf-8")
+    return NotebookResult(
+        task.period, task.notebook.name, True, time.perf_counter() - started, title=title
+    )
+
+
+# ---- pages --------------------------------------------------------------------------------------
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.I | re.S)
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>", re.I)
+_EXTERNAL_ANCHOR = re.compile(
+    r"<a\b[^>]*\bhref\s*=\s*[\"']((?:https?:)?//[^\"']+)[\"'][^>]*>(.*?)</a>", re.I | re.S
+)
+_EXTERNAL_ATTR = re.compile(r"\b(src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+_CSS_IMPORT = re.compile(r"@import\s+url\([\"']?(?:https?:)?//[^)]*\)\s*;?", re.I)
+_CSS_URL = re.compile(r"url\(\s*[\"']?(?:https?:)?//", re.I)
+
+
+def offline(page: str) -> str:
+    """Strip everything that could fetch from another host: every script (require.js, MathJax,
+    the mermaid loader: the pages need none), external stylesheets and CSS imports.
+
+    Links to other sites keep their text and show the address as text, so a
+    reader can still see where a figure comes from without the page reaching out.
+    """
+    page = _SCRIPT.sub("", page)
+    page = _EXTERNAL_LINK.sub("", page)
+    page = _CSS_IMPORT.sub("", page)
+
+    def anchor(m: re.Match[str]) -> str:
+        text, url = m.group(2), m.group(1)
+        shown = html.escape(url)
+        return text if shown in text else f"{text} ({shown})"
+
+    return _EXTERNAL_ANCHOR.sub(anchor, page)
+
+
+def external_refs(page: str) -> list[str]:
+    """Every src=, href=, CSS url() pointing at another host, and any script (should be none)."""
+    found = [*_EXTERNAL_ATTR.finditer(page), *_CSS_URL.finditer(page),
+             *re.finditer(r"<script\b", page, re.I)]
+    return [page[max(0, m.start() - 20): m.end() + 40] for m in found]
+
+
+def export_page(nb: Any, title: str) -> str:
+    """A notebook as a self-contained HTML page: markdown and outputs, no code, no stderr."""
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    back = '<p class="pack-nav"><a href="index.html">Back to the pack contents</a></p>'
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
+    return offline(body)
+
+
+# ---- running many notebooks ------------------------------------------------------------------
+
+
+def _pool(jobs: int) -> cf.ProcessPoolExecutor:
+    import multiprocessing as mp
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method))
+
+
+def run_notebooks(
+    tasks: list[Task], jobs: int, *, progress: bool = True, desc: str = "notebooks"
+) -> Iterator[NotebookResult]:
+    """Run tasks across `jobs` worker processes (one kernel each); yield results as they finish."""
+    from tqdm import tqdm
+
+    with _pool(jobs) as pool:
+        futures = {pool.submit(run_notebook, t): t for t in tasks}
+        bar = tqdm(total=len(tasks), desc=desc, unit="notebook", disable=not progress,
+                   file=sys.stderr, dynamic_ncols=True)
+        try:
+            for fut in cf.as_completed(futures):
+                t = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died fails its notebook
+                    result = NotebookResult(t.period, t.notebook.name, False, 0.0,
+                                            error=f"worker failed: {type(exc).__name__}: {exc}")
+                bar.update(1)
+                bar.set_postfix_str(f"{result.period} {result.notebook}", refresh=False)
+                yield result
+        finally:
+            bar.close()
+
+
+# ---- the pack ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PackResult:
+    """One period's pack: published, or failed with the reasons and where the build was kept."""
+
+    period: str
+    dest: Path
+    ok: bool = False
+    problems: list[str] = field(default_factory=list)
+    kept: Path | None = None
+    notebooks: list[NotebookResult] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(fingerprint: tuple) -> Any:
+    from cpmetrics.sources import load
+
+    return load(fingerprint[0])
+
+
+def _tables(path: Path) -> Any:
+    """The data set, loaded once per process for all periods that use it."""
+    return _load_cached(_fingerprint(path))
+
+
+def pack_metrics(params: Params, root: Path) -> dict:
+    """metrics.json: what `cpmetrics metrics` prints for this period and data, suppressed,
+    plus a `pack` object of our own."""
+    from cpmetrics import __version__
+    from cpmetrics.cli import _rate
+    from cpmetrics.disclosure import suppress_metrics
+    from cpmetrics.measures import headline
+
+    tables = _tables(params.data_path(root))
+    period = params.period
+    raw = headline(tables, period, rate=_rate(tables, period, params.la))
+    out = suppress_metrics(raw, params.suppression_threshold)
+    out["pack"] = {
+        "period": params.month,
+        "params_file": params.file.name,
+        "data": params.data,
+        "la": params.la,
+        "suppression_threshold": params.suppression_threshold,
+        "cpmetrics_version": __version__,
+        "made_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "wilson_95": _intervals(out),
+    }
+    return out
+
+
+def _intervals(metrics: dict) -> dict[str, list[float] | None]:
+    """95% Wilson intervals (per cent, 1 dp) for each proportion shown; None when suppressed."""
+    from cpmetrics.stats import wilson_interval
+
+    found: dict[str, list[float] | None] = {}
+    for key, v in metrics.items():
+        if isinstance(v, dict) and {"n", "of", "pct"} <= set(v):
+            if isinstance(v["n"], int) and isinstance(v["of"], int) and v["of"]:
+                lo, hi = wilson_interval(v["n"], v["of"])
+                found[key] = [round(100 * lo, 1), round(100 * hi, 1)]
+            else:
+                found[key] = None
+    return found
+
+
+def _quality_rows(params: Params, root: Path) -> list[dict[str, Any]]:
+    """The data-quality summary as counts only (no child, no file, no place in a file)."""
+    from cpmetrics.disclosure import suppress_count
+
+    tables = _tables(params.data_path(root))
+    q = tables.quality_summary()
+    t = params.suppression_threshold
+    rows = [
+        {"item": k, "description": d, "count": suppress_count(q.get(k), t)}
+        for k, d in (
+            ("read", "plan records read"),
+            ("loaded", "plan records loaded"),
+            ("rejected", "plan records rejected (left out of the measures)"),
+            ("merged", "plan records merged across yearly returns"),
+            ("plans", "plans measured"),
+        )
+        if k in q
+    ]
+    findings = tables.findings
+    if len(findings):
+        messages = findings.groupby("rule")["message"].first()
+        for rule, n in findings["rule"].value_counts().sort_index().items():
+            rows.append({"item": f"rule {rule}", "description": _generic(messages[rule]),
+                         "count": suppress_count(int(n), t)})
+    return rows
+
+
+def _generic(message: str) -> str:
+    """A finding's message without anything specific to one record (dates, ids, numbers)."""
+    message = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "a date", str(message))
+    message = re.sub(r"'[^']*'", "a value", message)
+    return re.sub(r"\b[A-Z]*\d[\w-]*\b", "n", message)
+
+
+def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame(rows, columns=["item", "description", "count"]).to_csv(path, index=False)
+
+
+def _meta(build: Path, kind: str) -> list[dict[str, Any]]:
+    folder = build / "_meta"
+    return [json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob(f"*.{kind}.json"))] if folder.is_dir() else []
+
+
+def write_workbook(build: Path, tables: list[dict[str, Any]], params: Params) -> Path | None:
+    """Every table in one accessible workbook (gptables): a sheet each, titled, with a legend."""
+    import gptables as gpt
+    import pandas as pd
+
+    if not tables:
+        return None
+    t = params.suppression_threshold
+    legend = [
+        f"<{t} = a count from 1 to {t - 1}, not shown to protect children's privacy",
+        "[c] = not shown because it would reveal a count below the threshold",
+        "[x] = not available",
+    ]
+    sheets: dict[str, Any] = {}
+    for meta in tables:
+        df = pd.read_csv(build / "tables" / f"{meta['name']}.csv", dtype=str, keep_default_na=False)
+        df = df.replace("", "[x]")
+        df.columns = [str(c) if not str(c).startswith("Unnamed") else "row" for c in df.columns]
+        label = meta["name"][:31]
+        while label in sheets:
+            label = label[:28] + f"_{len(sheets)}"
+        sheets[label] = gpt.GPTable(
+            table=df,
+            table_name="t_" + re.sub(r"\W", "_", meta["name"]),
+            title=meta["title"],
+            subtitles=[f"Reporting period {params.period.start:%d %B %Y} to "
+                       f"{params.period.end:%d %B %Y}"],
+            source=f"Source: {params.data}, cpmetrics period pack {params.month}",
+            legend=legend,
+        )
+    path = build / "tables.xlsx"
+    cover = gpt.Cover(
+        cover_label="Cover",
+        title=f"Child protection plans: period pack {params.month}",
+        intro=[f"Tables for the reporting period ending {params.period.end:%d %B %Y}.",
+               f"Counts from 1 to {t - 1} are shown as <{t} (disclosure control)."],
+        about=["Definitions follow the DfE Children in Need statistics."],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "no notes sheet": the legend says it all
+        gpt.write_workbook(filename=str(path), sheets=sheets, cover=cover, contentsheet_options={})
+    return path
+
+
+_LABELS = {
+    "on_plan": "Children on a child protection plan at the reporting date",
+    "on_plan_second_or_subsequent": "of whom on a second or subsequent plan",
+    "on_plan_2y_plus": "of whom on their plan two years or more",
+    "starts": "Plans started in the period",
+    "starts_second_or_subsequent": "of which second or subsequent plans",
+    "starts_dv": "of which linked to domestic violence or abuse",
+    "ended": "Plans ended in the period",
+    "ended_2y_plus": "of which lasted two years or more",
+    "rate_per_10k": "Children on a plan per 10,000 children aged 0-17",
+}
+
+_CSS = """
+body{font-family:Arial,Helvetica,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#0b0c0c;line-height:1.5}
+h1{font-size:2rem;margin-bottom:.25rem}table{border-collapse:collapse;margin:1rem 0}
+th,td{border-bottom:1px solid #b1b4b6;padding:.4rem .8rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}a{color:#1d70b8}
+.meta{color:#505a5f}caption{text-align:left;font-weight:bold;padding:.5rem 0}
+"""
+
+
+def _shown(v: Any) -> str:
+    if v is None:
+        return "not available"
+    if isinstance(v, dict):
+        n, of, pct = v.get("n"), v.get("of"), v.get("pct")
+        share = f" ({pct:.1f}%)" if isinstance(pct, int | float) else ""
+        return f"{n} of {of}{share}"
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    return str(v)
+
+
+def index_page(params: Params, metrics: dict, results: list[NotebookResult],
+               tables: list[dict], charts: list[dict], has_workbook: bool) -> str:
+    """The pack's front page: headline, links to each page and file, where the numbers came from."""
+    e = html.escape
+    p = metrics["pack"]
+    rows = []
+    for key, label in _LABELS.items():
+        if key not in metrics:
+            continue
+        ci = p["wilson_95"].get(key)
+        interval = f"{ci[0]:.1f}% to {ci[1]:.1f}%" if ci else ""
+        rows.append(f"<tr><th scope=\"row\">{e(label)}</th><td class=\"num\">"
+                    f"{e(_shown(metrics[key]))}</td><td class=\"num\">{e(interval)}</td></tr>")
+    pages = "".join(
+        f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
+        for r in sorted(results, key=lambda r: r.notebook)
+    )
+    files = [("metrics.json", "headline measures as JSON"),
+             ("quality.csv", "data-quality summary (counts only)")]
+    if has_workbook:
+        files.insert(0, ("tables.xlsx", "every table in one Excel workbook"))
+    files_html = "".join(f'<li><a href="{e(f)}">{e(f)}</a>: {e(d)}</li>' for f, d in files)
+    tables_html = "".join(
+        f'<li><a href="tables/{e(t["name"])}.csv">{e(t["title"])}</a></li>' for t in tables
+    )
+    charts_html = "".join(
+        f'<li><a href="charts/{e(c["name"])}.png">{e(c["name"])}</a>: {e(c["alt"])}</li>'
+        for c in charts
+    )
+    period = params.period
+    t = params.suppression_threshold
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Child protection plans: period pack {e(params.month)}</title><style>{_CSS}</style></head>
+<body><main>
+<h1>Child protection plans: period pack {e(params.month)}</h1>
+<p class="meta">Reporting date {period.end:%d %B %Y}; period {period.start:%d %B %Y} to
+{period.end:%d %B %Y}. Council (DfE number) {e(params.la)}. Data: <code>{e(params.data)}</code>.
+Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>
+<table><caption>Headline measures</caption>
+<thead><tr><th scope="col">Measure</th><th scope="col">This period</th>
+<th scope="col">95% interval</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal one is not
+shown, so that no child can be identified.</p>
+<h2>Pages</h2><ul>{pages}</ul>
+<h2>Files</h2><ul>{files_html}</ul>
+<h2>Tables (CSV)</h2><ul>{tables_html or "<li>none</li>"}</ul>
+<h2>Charts (PNG)</h2><ul>{charts_html or "<li>none</li>"}</ul>
+</main></body></html>
+"""
+
+
+# ---- checks before publishing ------------------------------------------------------------------
+
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/=\\n]{200,}")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_DATE_TOKEN = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\b")
+TEXT_SUFFIXES = {".html", ".ipynb", ".csv", ".json", ".txt", ".md"}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What must never appear in a pack: the input's child ids and dates of birth."""
+
+    ids: frozenset[str]
+    dates: frozenset[str]
+
+
+def secrets_of(tables: Any) -> Secrets:
+    """Child ids (those distinctive enough to find in text) and birth dates, in common spellings.
+
+    A birth date that is also a month end or the first of a month is left out:
+    packs legitimately show such dates (month ends, period starts).
+    """
+    ids: set[str] = set()
+    for frame in (tables.plans, getattr(tables, "children", None)):
+        if frame is not None and "child_id" in frame:
+            ids.update(str(c) for c in frame["child_id"].dropna().unique())
+    ids = {i for i in ids if len(i) >= 6 or re.search(r"[A-Za-z]", i)}
+    dates: set[str] = set()
+    children = getattr(tables, "children", None)
+    if children is not None:
+        for col in ("birth_date", "expected_birth_date"):
+            if col in children:
+                for d in children[col].dropna():
+                    if d.day == 1 or d.is_month_end:
+                        continue
+                    dates.update({d.strftime("%Y-%m-%d"), d.strftime("%d/%m/%Y"),
+                                  f"{d.day}/{d.month}/{d.year}"})
+    return Secrets(frozenset(ids), frozenset(dates))
+
+
+def check_pack(folder: Path, secrets: Secrets, threshold: int) -> list[str]:
+    """Everything wrong with a built pack; an empty list means it may be published."""
+    from cpmetrics.disclosure import is_row_level, small_counts
+
+    problems: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder)
+        if path.suffix not in TEXT_SUFFIXES:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        scan = _BASE64_RUN.sub(" ", text)
+        ids = secrets.ids.intersection(_TOKEN.findall(scan))
+        if ids:
+            problems.append(f"{rel}: holds {len(ids)} child id(s) from the input")
+        dates = secrets.dates.intersection(_DATE_TOKEN.findall(scan))
+        if dates:
+            problems.append(f"{rel}: holds {len(dates)} date(s) of birth from the input")
+        if path.suffix == ".html":
+            refs = external_refs(text)
+            if refs:
+                problems.append(f"{rel}: refers to another host ({refs[0]!r})")
+            heads = re.findall(r"<th[^>]*>\s*([^<]+?)\s*</th>", text)
+            bad = sorted({h for h in heads if is_row_level(h)})
+            if bad:
+                problems.append(f"{rel}: a table has row-level column(s) {', '.join(bad)}")
+        if path.suffix == ".csv":
+            problems.extend(_check_csv(path, rel, threshold))
+        if path.name == "metrics.json":
+            small = small_counts(json.loads(text), threshold)
+            if small:
+                problems.append(f"{rel}: counts below {threshold} at {', '.join(small[:5])}")
+    return problems
+
+
+def _check_csv(path: Path, rel: Path, threshold: int) -> list[str]:
+    import pandas as pd
+
+    from cpmetrics.disclosure import _kind, is_row_level
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    bad = [c for c in df.columns if is_row_level(c)]
+    if bad:
+        return [f"{rel}: row-level column(s) {', '.join(bad)}"]
+    problems = []
+    for c in df.columns:
+        col = df[c]
+        whole = col[col.str.fullmatch(r"\d+")]
+        if whole.empty:
+            continue
+        numeric = pd.to_numeric(col.where(col.str.fullmatch(r"-?[\d.]+"), None), errors="coerce")
+        kind = _kind(numeric.dropna(), c, set(), set(), set()) if numeric.notna().any() else "text"
+        if kind == "count" and ((numeric > 0) & (numeric < threshold)).any():
+            problems.append(f"{rel}: column {c!r} holds a count below {threshold}")
+    return problems
+
+
+# ---- publishing ------------------------------------------------------------------------------
+
+
+def _replace_text(folder: Path, old: str, new: str) -> None:
+    """Point the executed notebooks' `pack_dir` at the published folder, not the build folder."""
+    for path in folder.rglob("*"):
+        if path.suffix in (".ipynb", ".html") and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if old in text:
+                path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _publish(build: Path, dest: Path) -> None:
+    """Swap the new pack into place; the old one is removed only after the swap."""
+    old = None
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.old-{uuid.uuid4().hex[:8]}")
+        dest.rename(old)
+    try:
+        build.rename(dest)
+    except OSError:
+        if old is not None:
+            old.rename(dest)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_failed(build: Path, dest: Path) -> Path:
+    kept = dest.with_name(dest.name + FAILED_SUFFIX)
+    if kept.exists():
+        shutil.rmtree(kept)
+    build.rename(kept)
+    return kept
+
+
+def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookResult],
+                root: Path) -> PackResult:
+    """Write the pack-level files, check everything, publish or keep the build for debugging."""
+    result = PackResult(params.month, dest, notebooks=results)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        result.problems = [f"{r.notebook} failed at {r.error}" for r in failed]
+        result.kept = _keep_failed(build, dest)
+        return result
+    try:
+        metrics = pack_metrics(params, root)
+        (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        _write_csv(_quality_rows(params, root), build / "quality.csv")
+        tables, charts = _meta(build, "table"), _meta(build, "chart")
+        has_wb = write_workbook(build, tables, params) is not None
+        page = index_page(params, metrics, results, tables, charts, has_wb)
+        (build / "index.html").write_text(page, encoding="utf-8")
+        shutil.rmtree(build / "_meta", ignore_errors=True)
+        _replace_text(build, str(build), str(dest))
+        secrets = secrets_of(_tables(params.data_path(root)))
+        result.problems = check_pack(build, secrets, params.suppression_threshold)
+    except Exception as exc:  # noqa: BLE001 - any failure here fails this pack, not the others
+        result.problems = [f"finishing the pack: {type(exc).__name__}: {exc}"]
+    if result.problems:
+        result.kept = _keep_failed(build, dest)
+        return result
+    _publish(build, dest)
+    result.ok = True
+    return result
+
+
+def build_packs(
+    params_list: list[Params],
+    *,
+    out_dir: Path,
+    notebooks_dir: Path | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+    root: Path | None = None,
+) -> list[PackResult]:
+    """Build one pack per params, sharing one pool of kernels; each pack is published atomically."""
+    root = root or project_root()
+    notebooks = find_notebooks(notebooks_dir or root / "notebooks")
+    months = [p.month for p in params_list]
+    dupes = sorted({m for m in months if months.count(m) > 1})
+    if dupes:
+        raise InputError(None, None, f"more than one params file for {', '.join(dupes)}")
+    for p in params_list:
+        if not p.data_path(root).exists():
+            raise InputError(p.file, "key data", f"{p.data}: no such file or folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    builds = {p.month: out_dir / f".{p.month}.building-{uuid.uuid4().hex[:8]}" for p in params_list}
+    tasks = []
+    for p in params_list:
+        builds[p.month].mkdir()
+        values = p.notebook_parameters(builds[p.month])
+        tasks.extend(Task(p.month, nb, builds[p.month], values, root) for nb in notebooks)
+    by_month = {p.month: p for p in params_list}
+    waiting = {m: len(notebooks) for m in months}
+    done: dict[str, list[NotebookResult]] = {m: [] for m in months}
+    packs: list[PackResult] = []
+    jobs = max(1, min(jobs or os.cpu_count() or 2, len(tasks)))
+    desc = f"pack {months[0]}" if len(months) == 1 else f"{len(months)} packs"
+    try:
+        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc):
+            done[r.period].append(r)
+            waiting[r.period] -= 1
+            if waiting[r.period] == 0:
+                p = by_month[r.period]
+                packs.append(finish_pack(p, builds[p.month], out_dir / p.month, done[p.month],
+                                         root))
+    finally:
+        for b in builds.values():
+            if b.exists():
+                shutil.rmtree(b, ignore_errors=True)
+    return sorted(packs, key=lambda r: r.period)
+
+
+def _selected(args: argparse.Namespace, root: Path) -> list[Params]:
+    folder = root / "params"
+    if getattr(args, "all", False):
+        files = params_files(folder)
+        if not files:
+            raise InputError(folder, None, "holds no YYYY-MM.yaml params files")
+        return [load_params(f) for f in files]
+    if getattr(args, "params", None):
+        return [load_params(args.params)]
+    period = args.period or ""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise InputError(None, None, f"--period {period!r} is not YYYY-MM")
+    return [load_params(folder / f"{period}.yaml")]
+
+
+def report(packs: Iterable[PackResult], out: Any = sys.stdout, err: Any = sys.stderr) -> int:
+    """One line per pack; 1 when any failed."""
+    status = 0
+    for p in packs:
+        if p.ok:
+            print(f"{p.period}: pack written to {p.dest}", file=out)
+            continue
+        status = 1
+        for line in p.problems:
+            print(f"error: {p.period}: {line}", file=err)
+        where = f"; the previous pack at {p.dest} is unchanged" if p.dest.exists() else ""
+        print(f"error: {p.period}: pack not published; build kept for debugging at {p.kept}"
+              f" (not for sharing){where}", file=err)
+    return status
+
+
+def main(args: argparse.Namespace) -> int:
+    """`cpmetrics pack`: 0 when every pack was published, 1 when a notebook or a check failed."""
+    root = project_root()
+    params_list = _selected(args, root)
+    out = Path(args.out) if getattr(args, "out", None) else root / "outputs"
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
+        raise InputError(None, None, f"--jobs {jobs}: must be 1 or more")
+    started = time.perf_counter()
+    packs = build_packs(params_list, out_dir=out.resolve(), jobs=jobs, root=root,
+                        progress=True)
+    status = report(packs)
+    print(f"{sum(p.ok for p in packs)} of {len(packs)} pack(s) in "
+          f"{time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return status

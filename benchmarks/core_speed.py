@@ -91,13 +91,13 @@ def bare_iterparse(path: Path) -> None:
 
 
 def peak_memory_mb(path: Path, bare: bool = False) -> float:
-    """Peak resident memory of a fresh process that reads `path` (load, or bare iterparse)."""
+    """Peak resident memory (VmHWM, reset at exec) of a fresh process that reads `path`."""
     code = (
-        "import sys, resource\n"
+        "import sys\n"
         + ("from core_speed import bare_iterparse as f\n" if bare
            else "from cpmetrics.sources import load as f\n")
         + "f(sys.argv[1])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "print([ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0].split()[1])\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parent)

@@ -111,6 +111,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         kwargs["start_year"] = args.start_year
     if args.end_year:
         kwargs["end_year"] = args.end_year
+    if args.data_to is not None:
+        kwargs["data_to"] = args.data_to.date()
     for path in synthetic.write_census(Path(args.out), **kwargs):
         print(path)
     return EXIT_OK
@@ -162,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, help="random seed (default: the embedded data set's)")
     s.add_argument("--start-year", type=int)
     s.add_argument("--end-year", type=int)
-    s.add_argument("--children-scale", type=float, default=1.0)
+    s.add_argument("--children-scale", type=float, default=1.0,
+                   help="multiply the council's size (100: a national-sized history)")
+    s.add_argument("--data-to", type=_date,
+                   help="last day with events (default: 31 March of the end year)")
 
     b = add("benchmark", cmd_benchmark, "compare a council with its neighbours and England")
     b.add_argument("--la", required=True, help="DfE LA number, ONS code or name")
@@ -176,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--all", action="store_true", help="every params file")
     k.add_argument("--jobs", type=int, default=None, help="notebooks run at once")
     k.add_argument("--out", help="outputs folder (default: outputs/)")
+    k.add_argument("--notebooks", help="notebooks folder (default: notebooks/)")
     return p
 
 

@@ -59,11 +59,17 @@ _CIN_PLAN_FIELDS = {"CINPlanStartDate": "start_date", "CINPlanEndDate": "end_dat
 _SEX = {"1": "M", "2": "F", "0": "U", "9": "U", "M": "M", "F": "F", "U": "U"}
 
 
+_LOCAL_NAMES: dict[object, str] = {}
+
+
 def _local(tag) -> str:
-    """Element name without its namespace (some suppliers add one)."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
+    """Element name without its namespace (some suppliers add one), remembered per tag."""
+    try:
+        return _LOCAL_NAMES[tag]
+    except KeyError:
+        name = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        _LOCAL_NAMES[tag] = name
+        return name
 
 
 def _text(el) -> str | None:

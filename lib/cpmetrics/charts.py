@@ -379,3 +379,80 @@ def long_plans_benchmark_chart(bench: pd.DataFrame) -> tuple[Figure, str]:
     title = (f"Long plans run at up to {max(ratios):.1f} times England's share"
              if ratios else "Plans lasting two years or more")
     return england_dots_chart(bench, "measure", "england_pct", title)
+
+
+def category_chart(categories: pd.DataFrame) -> tuple[Figure, str]:
+    """Plans started by initial category, children on a plan by latest (category_profile)."""
+    top = categories["starts_pct"].idxmax()
+    title = f"{top} is the most common initial category ({_p(categories.loc[top, 'starts_pct'])}" \
+        " of plans started)"
+    return bars_chart(categories, {"starts_pct": "Plans started (initial category)",
+                                   "on_plan_pct": "Children on a plan (latest category)"},
+                      title=title, xlabel="Share")
+
+
+def factor_chart(factors: pd.DataFrame) -> tuple[Figure, str]:
+    """Factors at assessment against England and neighbours (drivers.factor_shares)."""
+    t = factors.set_index("factor")
+    cols = {"pct": "This council", "england_pct": "England",
+            "neighbours_pct": "Statistical neighbours"}
+    cols = {k: v for k, v in cols.items() if k in t}
+    top = t.index[0] if len(t) else "no factor"
+    title = f"{top} is the factor recorded most often ({_p(t['pct'].iloc[0] if len(t) else None)})"
+    return bars_chart(t, cols, title=title, xlabel="Share of episodes with a factor recorded")
+
+
+def dv_chart(dv: pd.DataFrame) -> tuple[Figure, str]:
+    """Domestic violence/abuse counted each episode once and as DfE's column sum."""
+    t = dv.set_index("measure")
+    cols = {"pct": "This council", "england_pct": "England",
+            "neighbours_pct": "Statistical neighbours"}
+    cols = {k: v for k, v in cols.items() if k in t}
+    once, summed = t["pct"].iloc[0], t["pct"].iloc[-1]
+    title = (f"Domestic abuse: {_p(once)} of episodes counted once, {_p(summed)} as DfE's "
+             f"columns add up")
+    return bars_chart(t, cols, title=title, xlabel="Share of episodes with a factor recorded")
+
+
+def cooccurring_chart(together: pd.DataFrame) -> tuple[Figure, str]:
+    """Factors recorded alongside domestic violence/abuse (drivers.dv_cooccurring)."""
+    top = together.index[0] if len(together) else "no factor"
+    title = f"{top} is recorded most often alongside domestic abuse"
+    return bars_chart(together, {"with_dv_pct": "Episodes with domestic abuse",
+                                 "without_dv_pct": "Episodes without"},
+                      title=title, xlabel="Share of episodes")
+
+
+def returns_chart(returns: pd.DataFrame) -> tuple[Figure, str]:
+    """Re-plans by time since the previous plan ended (replans.return_profile)."""
+    t = returns.iloc[:-1]
+    cols = {"replans": "Re-plans", "same_cin_episode": "Case stayed open (same CIN episode)",
+            "cin_plan_between": "CIN plan in between"}
+    known = t.drop(index=[i for i in t.index if "previous plan" in str(i)])
+    top = known["replans"].idxmax() if len(known) and known["replans"].sum() else None
+    title = (f"Most re-plans with an earlier plan in the data came {top} after it ended"
+             if top else "Re-plans by time since the previous plan ended")
+    return bars_chart(t, cols, title=title, xlabel="Re-plans started this year", pct=False)
+
+
+def durations_chart(profile: pd.DataFrame) -> tuple[Figure, str]:
+    """Children on a plan by duration band against England (long_plans.duration_profile)."""
+    cols = {"on_plan_pct": "This council", "england_on_plan_pct": "England",
+            "neighbours_on_plan_pct": "Statistical neighbours"}
+    cols = {k: v for k, v in cols.items() if k in profile}
+    last = profile.index[-1]
+    own = profile.loc[last, "on_plan_pct"]
+    eng = profile.loc[last, "england_on_plan_pct"] if "england_on_plan_pct" in profile else None
+    title = f"{_p(own)} of children on a plan have been on it 2 years or more" + (
+        f", England {_p(eng)}" if eng is not None and not pd.isna(eng) else "")
+    return bars_chart(profile, cols, title=title, xlabel="Share of children on a plan")
+
+
+def approaching_chart(approaching: pd.DataFrame) -> tuple[Figure, str]:
+    """Children approaching two years on a plan (long_plans.approaching_two_years_summary)."""
+    total = int(approaching["children"].iloc[-1])
+    soon = int(approaching["children"].iloc[0])
+    title = f"{total} children have been on a plan 18 months or more; {soon} reach 2 years " \
+        "within a month"
+    return bars_chart(approaching.iloc[:-1], {"children": "Children"}, title=title,
+                      xlabel="Children", pct=False)

@@ -136,6 +136,7 @@ def factor_shares(tables: Tables, period: Period, la: str | None = None,
             pub, meta = _c3_published(la, period, sn_grouping)
             n = n.merge(pub, left_on="column", right_index=True, how="left")
             n["neighbours_n"] = n["neighbours_n"].astype("Int64")
+            n["published_year"] = pd.array([meta["year_label"]] * len(n), dtype="string")
             n.attrs.update(meta)
         except Exception as exc:  # no published C3 for this council: say why, keep local figures
             n.attrs["note"] = str(exc)
@@ -181,6 +182,7 @@ def dv_episode_share(tables: Tables, period: Period, la: str | None = None,
             nbr = [None, *pub.loc[cols, "neighbours_pct"], pub.loc[cols, "neighbours_pct"].sum()]
             out["england_pct"] = pd.array(eng, dtype="float64")
             out["neighbours_pct"] = pd.array(nbr, dtype="float64")
+            out["published_year"] = pd.array([meta["year_label"]] * len(out), dtype="string")
             out.attrs.update(meta)
         except Exception as exc:
             out.attrs["note"] = str(exc)

@@ -108,3 +108,21 @@ def test_wrong_root_is_refused(tmp_path):
     p.write_text("<Workbook><Sheet/></Workbook>")
     with pytest.raises(InputError, match="root element is <Workbook>"):
         load(p)
+
+
+@pytest.mark.parametrize("year", range(2017, 2027))
+def test_every_collection_year_loads(tmp_path, year):
+    from lxml import etree
+
+    from cpmetrics.synthetic import write_census
+
+    (path,) = write_census(tmp_path, seed=5, start_year=year, end_year=year, children_scale=0.2,
+                           faults=False)
+    tree = etree.parse(str(path))
+    cpps = len(tree.findall(".//ChildProtectionPlans"))
+    t = load(path)
+    assert (t.counts.read, t.counts.rejected) == (cpps, 0) and cpps > 0
+    assert len(t.children) == len(tree.findall(".//Child"))
+    assert set(t.children["sex"].dropna()) <= {"M", "F", "U"} and t.children["sex"].notna().all()
+    assert (len(t.cin_plans) > 0) == (year >= 2022)
+    assert len(t.assessments) == len(tree.findall(".//Assessments"))

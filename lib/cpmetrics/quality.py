@@ -26,6 +26,8 @@ rejected, while loading (`history.build_plans`), and are reported here too.
 | L02 | NumberOfPreviousCPP not a whole number of 0 or more | kept |
 | L03 | the same plan twice in one file | measured once |
 | L07 | NumberOfPreviousCPP 0 but an earlier plan in the data | kept, counted as a re-plan |
+| 8565 | Activity shown after a case has been closed (plan ends after its episode) | kept |
+| L11 | an open plan in a closed CIN episode | kept, measured as open |
 
 DfE checks 8935 and 8940 within one CIN episode; here they are checked across
 all of a child's plans, which is what matters for counting children on plan.
@@ -188,6 +190,38 @@ def end_outside_collection_year(plans: pd.DataFrame) -> pd.Series:
     return ((end < first) | (end > ref)).fillna(False).astype(bool)
 
 
+def episode_findings(plans: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """Plans that disagree with their CIN episode's closure date (CIN census only).
+
+    8565 (DfE: activity shown after a case has been closed): the plan ends after
+    its episode closed. L11: the plan has no end date but its episode is closed,
+    so it would count as on plan at every later date.
+    """
+    if plans.empty or episodes.empty or plans["episode_id"].isna().all():
+        return findings_frame([])
+    closed = episodes.dropna(subset=["closure_date"]).drop_duplicates("episode_id", keep="last")
+    both = plans.merge(closed[["episode_id", "closure_date"]], on="episode_id", how="inner")
+    rows = []
+    for r in both.itertuples():
+        start = f"plan starting {r.start_date:%Y-%m-%d}"
+        closure = f"{r.closure_date:%Y-%m-%d}"
+        if pd.isna(r.end_date):
+            code = "L11"
+            message = (f"The plan has no end date but its CIN episode closed on {closure}"
+                       f" ({start})")
+            action = "measured as open, as recorded: check the plan's end date"
+        elif r.end_date > r.closure_date:
+            code = "8565"
+            message = (f"The plan ends ({r.end_date:%Y-%m-%d}) after its CIN episode closed"
+                       f" ({closure}) ({start})")
+            action = "measured as recorded"
+        else:
+            continue
+        rows.append({"source_file": r.source_file, "location": r.location,
+                     "child_id": r.child_id, "rule": code, "message": message, "action": action})
+    return findings_frame(rows)
+
+
 #: findings made while loading (`history.build_plans`), given their DfE number where there is one
 _LOAD_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("L01", re.compile(r"^no child id"), "8500"),
@@ -254,7 +288,8 @@ def check(tables: Tables) -> Tables:
             f" {len(tables.plans)} plans for {counts.plans} loaded and not merged"
         )
     found = run_rules(tables.plans)
-    parts = [f for f in (dfe_numbers(tables.findings), found) if len(f)]
+    by_episode = episode_findings(tables.plans, tables.episodes)
+    parts = [f for f in (dfe_numbers(tables.findings), found, by_episode) if len(f)]
     tables.findings = (
         conform(pd.concat(parts, ignore_index=True), FINDING_COLUMNS) if parts else found
     )

@@ -66,7 +66,8 @@ def test_bare_n_of_pct_and_unpaired_percentages():
 
 def test_denominator_below_threshold_hides_the_percentage():
     out = suppress_table(pd.DataFrame({"n": [0], "of": [3], "pct": [0.0]}))
-    assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"] and out["pct"].tolist() == ["[c]"]
+    assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"]
+    assert out["pct"].tolist() == ["[c]"]
 
 
 def test_text_proportions_are_rewritten():

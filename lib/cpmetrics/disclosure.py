@@ -14,10 +14,11 @@ How a table's columns are read (the convention notebooks follow):
 - **Derived** columns depend on counts and are suppressed with them: names
   ending ``pct``, ``%``, ``rate``, ``rate_per_10k``, ``lo``/``hi``,
   ``low``/``high``, ``lower``/``upper`` (interval bounds), or named in
-  ``derived=``, and shown as ``[c]`` when hidden. ``<p>_pct`` (and ``<p>_lo``/``<p>_hi``...) belongs to the
-  counts ``<p>_n`` and ``<p>_of``; a bare ``pct``/``lo``/``hi`` belongs to
-  ``n`` and ``of``. A derived column with no such pair is suppressed when any
-  count in its row is suppressed (the cautious reading).
+  ``derived=``, and shown as ``[c]`` when hidden. ``<p>_pct`` (and
+  ``<p>_lo``/``<p>_hi``...) belongs to the counts ``<p>_n`` and ``<p>_of``;
+  a bare ``pct``/``lo``/``hi`` belongs to ``n`` and ``of``. A derived column
+  with no such pair is suppressed when any count in its row is suppressed
+  (the cautious reading).
 - **Counts** are every other numeric column holding whole numbers (integer
   dtype, or float whose values are all whole), or named in ``counts=``.
 - Columns of benchmarks (published figures for England and neighbours) are

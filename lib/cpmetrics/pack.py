@@ -221,7 +221,11 @@ def _engine() -> str:
     from papermill.engines import NBClientEngine, papermill_engines
 
     class SharedKernelEngine(NBClientEngine):
-        """nbclient on an already-running kernel; its client is closed after each notebook."""
+        """nbclient on this worker's running kernel and its one client.
+
+        One client only: clients of the same kernel manager share a session
+        identity, so the kernel's replies to a second client can go astray.
+        """
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
@@ -234,11 +238,8 @@ def _engine() -> str:
                 kernel_name=kernel_name,
                 log_output=False,
             )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
+            client.kc = _KERNEL["kc"]
+            return client.execute()
 
     papermill_engines.register("cpmetrics-shared-kernel", SharedKernelEngine)
     return "cpmetrics-shared-kernel"
@@ -580,7 +581,7 @@ def write_workbook(build: Path, tables: list[dict[str, Any]], params: Params) ->
     sheets: dict[str, Any] = {}
     for meta in tables:
         df = pd.read_csv(build / "tables" / f"{meta['name']}.csv", dtype=str, keep_default_na=False)
-        df = df.replace("", "[x]")
+        df = df.replace("", "[x]").map(_cell)
         df.columns = [str(c) if not str(c).startswith("Unnamed") else "row" for c in df.columns]
         label = meta["name"][:31]
         while label in sheets:
@@ -606,6 +607,17 @@ def write_workbook(build: Path, tables: list[dict[str, Any]], params: Params) ->
         warnings.simplefilter("ignore", UserWarning)  # "no notes sheet": the legend says it all
         gpt.write_workbook(filename=str(path), sheets=sheets, cover=cover, contentsheet_options={})
     return path
+
+
+def _cell(text: str) -> Any:
+    """A CSV cell for Excel: numbers as numbers (not text), markers like <5 and [c] as text."""
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d*\.\d+(e-?\d+)?", text):
+        return float(text)
+    if not re.search(r"[A-Za-z0-9]", text):  # gptables refuses symbol-only cells (accessibility)
+        return "per cent" if text.strip() == "%" else "[x]"
+    return text
 
 
 _LABELS = {
@@ -945,8 +957,9 @@ def main(args: argparse.Namespace) -> int:
     if jobs is not None and jobs < 1:
         raise InputError(None, None, f"--jobs {jobs}: must be 1 or more")
     started = time.perf_counter()
-    packs = build_packs(params_list, out_dir=out.resolve(), jobs=jobs, root=root,
-                        progress=True)
+    notebooks = Path(args.notebooks).resolve() if getattr(args, "notebooks", None) else None
+    packs = build_packs(params_list, out_dir=out.resolve(), notebooks_dir=notebooks, jobs=jobs,
+                        root=root, progress=True)
     status = report(packs)
     print(f"{sum(p.ok for p in packs)} of {len(packs)} pack(s) in "
           f"{time.perf_counter() - started:.1f}s", file=sys.stderr)

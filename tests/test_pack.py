@@ -1,0 +1,221 @@
+"""A period pack end to end: every artefact, the library's numbers, nothing that may not leave.
+
+The pack runs through the command line (as `make pack` does) from a foreign
+working directory with a nonsense MPLBACKEND, on small notebooks of our own
+(`tests/fixtures/pack_notebooks`) over the hand-made sample, whose counts are
+almost all below 5, so disclosure control has plenty to do. When the
+project's own notebooks are present they get a pack of their own as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+from cpmetrics import cli
+from cpmetrics.disclosure import small_counts, suppress_metrics
+from cpmetrics.pack import Secrets, check_pack
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_NOTEBOOKS = ROOT / "tests" / "fixtures" / "pack_notebooks"
+PROJECT_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+SAMPLE_PARAMS = """\
+period_end: "2018-03-31"
+data: data/sample
+la: "358"
+reference_level: 10
+tolerance_pct: 4
+suppression_threshold: 5
+"""
+
+
+def run_pack(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "TkAgg-not-here"}
+    return subprocess.run(
+        [sys.executable, "-m", "cpmetrics", "pack", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_pack(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("pack")
+    params = tmp / "2018-03.yaml"
+    params.write_text(SAMPLE_PARAMS)
+    out = tmp / "outputs"
+    done = run_pack("--params", str(params), "--notebooks", str(FIXTURE_NOTEBOOKS),
+                    "--out", str(out), "--jobs", "2", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return {"dir": out / "2018-03", "out": out, "tmp": tmp, "params": params,
+            "data": ROOT / "data" / "sample", "period_end": "2018-03-31",
+            "notebooks": sorted(FIXTURE_NOTEBOOKS.glob("*.ipynb"))}
+
+
+@pytest.fixture(scope="module")
+def project_pack(tmp_path_factory) -> dict:
+    if not PROJECT_NOTEBOOKS:
+        pytest.skip("the project's notebooks have not landed yet")
+    tmp = tmp_path_factory.mktemp("project-pack")
+    out = tmp / "outputs"
+    done = run_pack("--period", "2018-09", "--out", str(out), cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return {"dir": out / "2018-09", "out": out, "data": ROOT / "data" / "synthetic",
+            "period_end": "2018-09-30", "notebooks": PROJECT_NOTEBOOKS}
+
+
+@pytest.fixture(params=["sample", "project"])
+def pack(request) -> dict:
+    return request.getfixturevalue(f"{request.param}_pack")
+
+
+def all_text(folder: Path) -> dict[str, str]:
+    """Every file of a pack as text; a workbook by the XML inside it."""
+    texts = {}
+    for p in folder.rglob("*"):
+        if p.suffix == ".xlsx":
+            with zipfile.ZipFile(p) as z:
+                texts[str(p)] = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        elif p.is_file() and p.suffix != ".png":
+            texts[str(p)] = p.read_text(encoding="utf-8", errors="replace")
+    return texts
+
+
+def test_every_artefact_exists(pack):
+    d = pack["dir"]
+    for name in ("index.html", "metrics.json", "quality.csv", "tables.xlsx"):
+        assert (d / name).is_file(), name
+    for nb in pack["notebooks"]:
+        assert (d / f"{nb.stem}.html").is_file()
+        executed = nbformat.read(d / "notebooks" / nb.name, as_version=4)
+        assert any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
+    assert list((d / "tables").glob("*.csv"))
+    assert list((d / "charts").glob("*.png"))
+    assert not (d / "_meta").exists()
+    index = (d / "index.html").read_text()
+    for nb in pack["notebooks"]:
+        assert f'href="{nb.stem}.html"' in index
+    assert "cpmetrics" in index and "Reporting date" in index
+    leftovers = [p.name for p in pack["out"].iterdir() if p.name.startswith(".")]
+    assert leftovers == [], "no build folder is left behind"
+
+
+def test_headline_numbers_are_the_librarys_suppressed(pack, capsys):
+    metrics = json.loads((pack["dir"] / "metrics.json").read_text())
+    assert cli.main(["metrics", "--data", str(pack["data"]),
+                     "--period-end", pack["period_end"], "--la", "358"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = suppress_metrics(printed)
+    ours = {k: v for k, v in metrics.items() if k != "pack"}
+    assert ours == expected
+    assert metrics["pack"]["suppression_threshold"] == 5
+
+
+def test_sample_pack_really_suppresses(sample_pack):
+    """The sample has 4 children on a plan: the pack must say <5, never 4."""
+    metrics = json.loads((sample_pack["dir"] / "metrics.json").read_text())
+    assert metrics["on_plan"] == "<5"
+    assert metrics["starts"] == 6
+    assert metrics["starts_second_or_subsequent"] == {"n": "<5", "of": 6, "pct": None}
+
+
+def test_no_child_id_or_birth_date_from_the_input(pack):
+    xml = "".join(p.read_text() for p in pack["data"].glob("*.xml"))
+    ids = set(re.findall(r"<LAchildID>\s*([^<\s]+)\s*</LAchildID>", xml))
+    births = set(re.findall(r"<PersonBirthDate>\s*([\d-]+)\s*</PersonBirthDate>", xml))
+    assert ids and births
+    # month ends and firsts of months are legitimately in every pack (reporting dates)
+    births = {b for b in births if not b.endswith(("-01", "-28", "-29", "-30", "-31"))}
+    for path, text in all_text(pack["dir"]).items():
+        tokens = set(re.findall(r"[A-Za-z0-9]+", text))
+        assert not ids & tokens, f"{path} holds a child id"
+        assert not {b for b in births if b in text}, f"{path} holds a date of birth"
+
+
+def test_no_page_refers_to_another_host(pack):
+    pages = list(pack["dir"].glob("*.html"))
+    assert len(pages) == len(pack["notebooks"]) + 1
+    for page in pages:
+        text = page.read_text()
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I), page.name
+        assert not re.search(r"url\(\s*[\"']?(https?:)?//", text, re.I), page.name
+        assert "<script" not in text.lower(), page.name
+
+
+def test_charts_are_embedded_with_alt_text(pack):
+    pages = [pack["dir"] / f"{nb.stem}.html" for nb in pack["notebooks"]]
+    images = [m for p in pages for m in re.findall(r"<img\b[^>]*>", p.read_text())]
+    assert images
+    for img in images:
+        assert 'src="data:image/png;base64,' in img
+        assert re.search(r'alt="[^"]{10,}"', img), img[:200]
+
+
+def test_a_count_below_the_threshold_never_appears(sample_pack):
+    d = sample_pack["dir"]
+    assert small_counts(json.loads((d / "metrics.json").read_text())) == []
+    for csv in [*d.glob("tables/*.csv"), d / "quality.csv"]:
+        for line in csv.read_text().splitlines()[1:]:
+            cells = re.findall(r'"[^"]*"|[^,]+', line)
+            assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], f"{csv.name}: {line}"
+    for page in d.glob("*.html"):
+        cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", page.read_text())
+        assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], page.name
+    book = openpyxl.load_workbook(d / "tables.xlsx")
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert "<5" in values
+    assert not [v for v in values if isinstance(v, int) and 1 <= v <= 4]
+
+
+def test_check_pack_catches_what_slips_through(tmp_path):
+    (tmp_path / "page.html").write_text(
+        '<p>SYN000123</p><script src="https://cdn.example.org/x.js"></script>'
+    )
+    (tmp_path / "t.csv").write_text("band,children\nshort,3\n")
+    (tmp_path / "metrics.json").write_text('{"on_plan": 2}')
+    (tmp_path / "nb.ipynb").write_text('{"text": "born 2011-06-14"}')
+    problems = check_pack(tmp_path, Secrets(frozenset({"SYN000123"}),
+                                            frozenset({"2011-06-14"})), 5)
+    text = "\n".join(problems)
+    for words in ("child id", "another host", "t.csv", "metrics.json", "date(s) of birth"):
+        assert words in text
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failing_notebook_leaves_previous_pack_and_exits_1(sample_pack, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    good = nbformat.read(FIXTURE_NOTEBOOKS / "02_starts.ipynb", as_version=4)
+    nbformat.write(good, notebooks / "02_starts.ipynb")
+    broken = nbformat.read(FIXTURE_NOTEBOOKS / "01_demo.ipynb", as_version=4)
+    broken.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('deliberately broken')"))
+    nbformat.write(broken, notebooks / "01_demo.ipynb")
+    out = sample_pack["out"]
+    before = digest(out / "2018-03")
+
+    done = run_pack("--params", str(sample_pack["params"]), "--notebooks", str(notebooks),
+                    "--out", str(out), "--jobs", "2", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "01_demo.ipynb failed at cell 4" in done.stderr
+    assert "ValueError: deliberately broken" in done.stderr
+    assert digest(out / "2018-03") == before, "the previous pack is untouched"
+    kept = out / "2018-03.failed"
+    assert str(kept) in done.stderr
+    executed = nbformat.read(kept / "notebooks" / "01_demo.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells
+               for o in c.get("outputs", []))
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

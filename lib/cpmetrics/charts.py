@@ -50,9 +50,13 @@ def _p(v: float | None) -> str:
 
 
 def _legend(ax, ncols: int = 3, **_: object) -> None:
-    """The legend below the plot, where it never covers the data."""
-    ax.legend(frameon=False, fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(0, -0.16),
-              ncols=ncols)
+    """The legend below the plot, where it never covers the data (one per figure)."""
+    fig = ax.figure
+    for old in list(fig.legends):
+        old.remove()
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, frameon=False, fontsize=FONT - 1, loc="outside lower left",
+               ncols=ncols)
 
 
 def cohort_chart(trend: pd.DataFrame) -> tuple[Figure, str]:

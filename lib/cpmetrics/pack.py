@@ -294,23 +294,24 @@ def _renumber(nb: Any) -> None:
 
 
 def _failure(nb: Any, exc: BaseException) -> str:
-    """`cell 7 ("rep = replans(...)"): KeyError: 'x'` counting cells as the author sees them."""
-    index = getattr(exc, "cell_index", None)
+    """`cell 7 ("rep = replans(...)"): KeyError: 'x'`, counting cells as the author sees them.
+
+    The failed cell is the one holding an error output; papermill's own cells
+    (injected parameters, error banners) are not counted.
+    """
     ename = getattr(exc, "ename", None) or type(exc).__name__
-    evalue = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1:] or [""]
-    if isinstance(evalue, list):
-        evalue = evalue[0]
-    if index is None:
-        return f"{ename}: {evalue}"
-    injected = [
-        i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", [])
-    ]
-    errors = [i for i, c in enumerate(nb.cells) if "papermill-error-cell-tag" in
-              c.metadata.get("tags", [])]
-    shift = sum(1 for i in injected + errors if i < index)
-    source = nb.cells[index].source.strip().splitlines() if index < len(nb.cells) else []
-    first = f' ("{source[0][:70]}")' if source else ""
-    return f"cell {index - shift + 1}{first}: {ename}: {evalue}"
+    evalue = getattr(exc, "evalue", None)
+    if evalue is None:
+        lines = str(exc).strip().splitlines()
+        evalue = lines[-1] if lines else ""
+    theirs = {"injected-parameters", "papermill-error-cell-tag"}
+    ours = [c for c in nb.cells if not theirs & set(c.metadata.get("tags", []))]
+    for number, cell in enumerate(ours, start=1):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            source = cell.source.strip().splitlines()
+            first = f' ("{source[0][:70]}")' if source else ""
+            return f"cell {number}{first}: {ename}: {evalue}"
+    return f"{ename}: {evalue}"
 
 
 def run_notebook(task: Task) -> NotebookResult:

@@ -16,9 +16,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-## The newcomer's first command: a period pack from the embedded data
+## The newcomer's first command: the period pack for PERIOD (default 2018-09) in outputs/PERIOD/
 pack: $(STAMP)
-	$(BIN)/python -m cpmetrics metrics --data data/sample --period-end 2018-03-31
+	$(BIN)/python -m cpmetrics pack --period $(PERIOD)
+
+## Every monthly pack, one per params/YYYY-MM.yaml
+pack-all: $(STAMP)
+	$(BIN)/python -m cpmetrics pack --all
 
 ## Every test: unit, end-to-end and nbval over the notebooks
 test: $(STAMP)

@@ -155,9 +155,9 @@ def dv_paragraph(starts_dv: Proportion | None, episodes_dv: Proportion | None,
     text = (f"Domestic violence or abuse was recorded at the assessment behind "
             f"{share(starts_dv, 'plans started this year', threshold)}.")
     if episodes_dv is not None:
-        eps = share(episodes_dv, "episodes with a factor recorded", threshold)
-        text += (f" Counting each episode once, it was recorded in the assessments completed "
-                 f"this year of {eps}.")
+        eps = share(episodes_dv, "episodes with a factor recorded at assessment this year",
+                    threshold)
+        text += f" Counting each episode once, it was recorded in {eps}."
     if replan_with is not None and replan_without is not None:
         if not (suppressed(replan_with, threshold) or suppressed(replan_without, threshold)):
             text += (f" Plans linked to it were second or subsequent plans in "

@@ -82,10 +82,11 @@ def _rate(tables, period, la: str | None) -> float | None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Quality findings as a table (or CSV); exit 1 when a record had to be rejected."""
+    from cpmetrics.quality import findings_report
     from cpmetrics.sources import load
 
     tables = load(args.data)
-    findings = tables.findings
+    findings = findings_report(tables)
     if args.csv:
         findings.to_csv(sys.stdout, index=False)
     else:

@@ -18,3 +18,19 @@ class InputError(Exception):
         """`data/2018/cin.xml line 412: CPPstartDate '2018-02-31' is not a date`."""
         where = " ".join(p for p in (self.file, self.place) if p)
         return f"{where}: {self.problem}" if where else self.problem
+
+
+def raise_collected(errors: list[InputError], where: str | Path | None, of: int | None = None
+                    ) -> None:
+    """Raise the errors found across a folder's files, if any, as one.
+
+    A folder with bad files fails whole, naming each, rather than half-loading:
+    one bad file raises its own error; several raise one error naming them all.
+    """
+    if not errors:
+        return
+    if len(errors) == 1:
+        raise errors[0]
+    count = f"{len(errors)} of {of}" if of is not None else f"{len(errors)}"
+    names = "; ".join(e.line() for e in errors)
+    raise InputError(where, None, f"{count} files cannot be read: {names}")

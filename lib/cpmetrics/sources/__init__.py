@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cpmetrics.errors import InputError
+from cpmetrics.errors import InputError, raise_collected
 from cpmetrics.quality import check
 from cpmetrics.sources.census_tables import assemble_census
 from cpmetrics.sources.cin_census import read_cin_census
@@ -31,12 +31,8 @@ def load_cin_census(paths: list[Path]) -> Tables:
             raws.append(read_cin_census(p))
         except InputError as exc:
             errors.append(exc)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        names = "; ".join(e.line() for e in errors)
-        raise InputError(errors[0].file and Path(errors[0].file).parent, None,
-                         f"{len(errors)} of {len(paths)} files cannot be read: {names}")
+    raise_collected(errors, errors[0].file and Path(errors[0].file).parent if errors else None,
+                    of=len(paths))
     return assemble_census(raws)
 
 

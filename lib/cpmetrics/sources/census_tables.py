@@ -11,6 +11,7 @@ from cpmetrics.tables import (
     ASSESSMENT_COLUMNS,
     CHILD_COLUMNS,
     CIN_PLAN_COLUMNS,
+    DATE,
     EPISODE_COLUMNS,
     FINDING_COLUMNS,
     PLAN_COLUMNS,
@@ -74,6 +75,24 @@ def _latest(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     return df.drop_duplicates(key, keep="last")
 
 
+def _table(raws: list[RawCensus], attr: str, years: list[int | None], columns: dict[str, str],
+           key: list[str], episode: bool = True) -> pd.DataFrame:
+    """One canonical table from every file's raw records, one row per key, the latest kept."""
+    df = _frame(raws, attr, years)
+    if len(df):
+        if episode:
+            df["episode_id"] = _episode_id(df["child_id"], df["referral_date"])
+        for c, dtype in columns.items():
+            if c not in df or c == "collection_year":
+                continue
+            if dtype == DATE:
+                df[c] = parse_dates(df[c])
+            elif dtype == "boolean":
+                df[c] = _flag(df[c])
+        df = _latest(df, key)
+    return conform(df, columns)
+
+
 def assemble_census(raws: list[RawCensus]) -> Tables:
     """Canonical tables from CIN census files, merged into one history."""
     years = [_year_of(r) for r in raws]
@@ -92,24 +111,8 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         plans_raw if len(plans_raw) else pd.DataFrame(columns=list(PLAN_COLUMNS) + ["file_order"])
     )
 
-    children = _frame(raws, "children", years)
-    if len(children):
-        for c in ("birth_date", "expected_birth_date", "death_date"):
-            if c in children:
-                children[c] = parse_dates(children[c])
-        children = _latest(children, ["child_id"])
-    children = conform(children, CHILD_COLUMNS)
-
-    episodes = _frame(raws, "episodes", years)
-    if len(episodes):
-        episodes["episode_id"] = _episode_id(episodes["child_id"], episodes["referral_date"])
-        for c in ("referral_date", "closure_date", "date_of_initial_cpc"):
-            if c in episodes:
-                episodes[c] = parse_dates(episodes[c])
-        if "referral_nfa" in episodes:
-            episodes["referral_nfa"] = _flag(episodes["referral_nfa"])
-        episodes = _latest(episodes, ["episode_id"])
-    episodes = conform(episodes, EPISODE_COLUMNS)
+    children = _table(raws, "children", years, CHILD_COLUMNS, ["child_id"], episode=False)
+    episodes = _table(raws, "episodes", years, EPISODE_COLUMNS, ["episode_id"])
 
     assessments = _frame(raws, "assessments", years)
     extra_findings = []
@@ -140,25 +143,8 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         assessments = _latest(assessments, ["episode_id", "actual_start_date"])
     assessments = conform(assessments, ASSESSMENT_COLUMNS)
 
-    s47 = _frame(raws, "section47", years)
-    if len(s47):
-        s47["episode_id"] = _episode_id(s47["child_id"], s47["referral_date"])
-        for c in ("start_date", "initial_cpc_target", "date_of_initial_cpc"):
-            if c in s47:
-                s47[c] = parse_dates(s47[c])
-        if "icpc_not_required" in s47:
-            s47["icpc_not_required"] = _flag(s47["icpc_not_required"])
-        s47 = _latest(s47, ["episode_id", "start_date"])
-    s47 = conform(s47, SECTION47_COLUMNS)
-
-    cin_plans = _frame(raws, "cin_plans", years)
-    if len(cin_plans):
-        cin_plans["episode_id"] = _episode_id(cin_plans["child_id"], cin_plans["referral_date"])
-        for c in ("start_date", "end_date"):
-            if c in cin_plans:
-                cin_plans[c] = parse_dates(cin_plans[c])
-        cin_plans = _latest(cin_plans, ["episode_id", "start_date"])
-    cin_plans = conform(cin_plans, CIN_PLAN_COLUMNS)
+    s47 = _table(raws, "section47", years, SECTION47_COLUMNS, ["episode_id", "start_date"])
+    cin_plans = _table(raws, "cin_plans", years, CIN_PLAN_COLUMNS, ["episode_id", "start_date"])
 
     all_findings = [f for f in (findings, findings_frame(extra_findings)) if len(f)]
     return Tables(

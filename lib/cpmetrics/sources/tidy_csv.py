@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cpmetrics.errors import InputError
+from cpmetrics.errors import InputError, raise_collected
 from cpmetrics.history import build_plans, parse_dates
 from cpmetrics.sources.text import norm, read_rows, reword
 from cpmetrics.tables import (
@@ -162,11 +162,7 @@ def read_tidy_csv(folder: str | Path) -> Tables:
             assessments = read_table(files["assessments.csv"], ASSESSMENT_REQUIRED)
         except InputError as exc:
             errors.append(exc)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        names = "; ".join(e.line() for e in errors)
-        raise InputError(folder, None, f"{len(errors)} files cannot be read: {names}")
+    raise_collected(errors, folder)
     assert raw is not None
 
     plans, rejects, findings, counts = build_plans(raw)

@@ -72,6 +72,24 @@ def show_table(
     return safe
 
 
+DPI = 150
+
+
+def render_png(fig: Any) -> bytes:
+    """The figure as PNG bytes, drawn once.
+
+    A figure with a layout engine (constrained or tight, as `cpmetrics.charts`
+    makes them) already fits its canvas, so the second draw that
+    `bbox_inches="tight"` costs is skipped; light PNG compression, because
+    drawing and encoding charts is most of what a pack spends its time on.
+    """
+    buf = io.BytesIO()
+    engine = fig.get_layout_engine() if hasattr(fig, "get_layout_engine") else None
+    extra = {} if engine is not None else {"bbox_inches": "tight"}
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 3}, **extra)
+    return buf.getvalue()
+
+
 class Chart:
     """A chart as an embedded PNG with alt text: renders in Jupyter, nbconvert HTML and nbval."""
 
@@ -91,21 +109,17 @@ class Chart:
 def show_chart(fig: Any, name: str, *, alt: str, pack_dir: str | Path | None = None) -> Chart:
     """The figure as an embedded PNG `<img alt=...>`; in a pack, also its PNG and alt text.
 
-    The figure is closed afterwards so the inline backend does not show it a
-    second time (without alt text).
+    A pyplot figure is closed afterwards so the inline backend does not show it
+    a second time (without alt text).
     """
     _check_name(name)
     if not alt or not alt.strip():
         raise ValueError(f"chart {name!r}: alt text is required (what the chart shows)")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
-    png = buf.getvalue()
-    try:
+    png = render_png(fig)
+    if getattr(fig.canvas, "manager", None) is not None:  # made with pyplot: let it go
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        pass
     if pack_dir is not None:
         pack_dir = Path(pack_dir)
         folder = pack_dir / "charts"

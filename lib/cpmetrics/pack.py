@@ -47,10 +47,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,11 +123,27 @@ def _install_load_cache() -> None:
         cpmetrics.load = load
 
 
+def _preload() -> None:
+    """Import every cpmetrics module once per kernel, so no notebook pays for it."""
+    import importlib
+    import pkgutil
+
+    import cpmetrics
+
+    for mod in pkgutil.iter_modules(cpmetrics.__path__, "cpmetrics."):
+        if mod.name.endswith((".cli", ".pack", "__main__")):
+            continue
+        try:
+            importlib.import_module(mod.name)
+        except Exception:  # noqa: BLE001 - a notebook that needs it will say what is wrong
+            pass
+
+
 _WARMUP = """
 import warnings as _w
-import cpmetrics, cpmetrics.sources, cpmetrics.measures, cpmetrics.artefacts
-import pandas, matplotlib, matplotlib.pyplot
+import matplotlib, matplotlib.figure
 from cpmetrics import pack as _pack
+_pack._preload()
 _pack._install_load_cache()
 _pack._KERNEL_RC = dict(matplotlib.rcParams)
 _pack._KERNEL_WARNINGS = list(_w.filters)
@@ -135,10 +152,11 @@ del _w, _pack
 
 _RESET = """
 get_ipython().reset(new_session=True)
-import os as _os, warnings as _w
-import matplotlib as _mpl, matplotlib.pyplot as _plt, pandas as _pd
+import os as _os, sys as _sys, warnings as _w
+import matplotlib as _mpl, pandas as _pd
 from cpmetrics import pack as _pack
-_plt.close("all")
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
 _mpl.rcParams.update(_pack._KERNEL_RC)
 _w.filters[:] = _pack._KERNEL_WARNINGS
 with _w.catch_warnings():
@@ -146,7 +164,7 @@ with _w.catch_warnings():
     _pd.reset_option("all")
 _os.chdir({cwd!r})
 get_ipython().execution_count = 1
-del _os, _w, _mpl, _plt, _pd, _pack
+del _os, _sys, _w, _mpl, _pd, _pack
 """
 
 # ---- worker processes -------------------------------------------------------------------------
@@ -429,13 +447,20 @@ def _pool(jobs: int) -> cf.ProcessPoolExecutor:
 
 
 def run_notebooks(
-    tasks: list[Task], jobs: int, *, progress: bool = True, desc: str = "notebooks"
+    tasks: list[Task], jobs: int, *, progress: bool = True, desc: str = "notebooks",
+    started: Callable[[], None] | None = None,
 ) -> Iterator[NotebookResult]:
-    """Run tasks across `jobs` worker processes (one kernel each); yield results as they finish."""
+    """Run tasks across `jobs` worker processes (one kernel each); yield results as they finish.
+
+    `started` is called once every task is submitted (the workers exist by
+    then, so the caller may start threads without forking them).
+    """
     from tqdm import tqdm
 
     with _pool(jobs) as pool:
         futures = {pool.submit(run_notebook, t): t for t in tasks}
+        if started is not None:
+            started()
         bar = tqdm(total=len(tasks), desc=desc, unit="notebook", disable=not progress,
                    file=sys.stderr, dynamic_ncols=True)
         try:
@@ -903,8 +928,12 @@ def build_packs(
     packs: list[PackResult] = []
     jobs = max(1, min(jobs or os.cpu_count() or 2, len(tasks)))
     desc = f"pack {months[0]}" if len(months) == 1 else f"{len(months)} packs"
+    # Read each data set in this process while the kernels start (metrics.json needs it).
+    prefetch = threading.Thread(
+        target=lambda: [_tables(d) for d in {p.data_path(root) for p in params_list}], daemon=True
+    )
     try:
-        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc):
+        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start):
             done[r.period].append(r)
             waiting[r.period] -= 1
             if waiting[r.period] == 0:

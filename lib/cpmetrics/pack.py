@@ -343,7 +343,7 @@ def run_notebook(task: Task) -> NotebookResult:
     try:
         _, kc = _kernel(task.root)
         _run_quiet(kc, _RESET.format(cwd=str(task.root)))
-        pm.execute_notebook(
+        nb = pm.execute_notebook(
             str(task.notebook),
             str(out_nb),
             parameters=task.parameters,
@@ -351,6 +351,9 @@ def run_notebook(task: Task) -> NotebookResult:
             kernel_name="python3",
             progress_bar=False,
             execution_timeout=CELL_TIMEOUT,
+            # saved when it starts and when it ends or fails, not after every cell: writing a
+            # notebook full of charts each time cost as much as running it
+            request_save_on_cell_execute=False,
         )
     except Exception as exc:  # noqa: BLE001 - any failure fails this notebook, reported below
         nb = nbformat.read(out_nb, as_version=4) if out_nb.exists() else nbformat.v4.new_notebook()
@@ -363,7 +366,6 @@ def run_notebook(task: Task) -> NotebookResult:
             task.period, task.notebook.name, False, time.perf_counter() - started,
             error=_failure(nb, exc),
         )
-    nb = nbformat.read(out_nb, as_version=4)
     _renumber(nb)
     nbformat.write(nb, out_nb)
     title = _title(nb, task.notebook.stem)

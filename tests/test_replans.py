@@ -88,3 +88,13 @@ def test_a_cin_plan_ended_before_the_previous_cp_plan_is_not_in_between():
     t.cin_plans = conform(cin, CIN_PLAN_COLUMNS)
     got = r.replan_returns(t, YEAR).set_index("child_id")
     assert bool(got.loc["A", "cin_plan_between"]) is False
+
+
+def test_auto_grouping_from_a_params_file_is_the_grouping_in_force():
+    # Trafford's ten April 2021 neighbours' mean for 2016-17 is 19.8% (DfE D3), as for None
+    from cpmetrics.comparison import published_figure
+
+    for grouping in (None, "auto"):
+        fig = published_figure("358", "starts_second_or_subsequent", "2018-09-30", grouping)
+        assert (fig["neighbours"], fig["neighbours_n"], fig["neighbours_of"]) == (19.8, 10, 10)
+        assert fig["year_label"] == "2016-17" and fig["england"] == 18.7

@@ -74,12 +74,13 @@ def comparison_year(at: DateLike, measure: str) -> int:
 def neighbours(la: str, year: int, sn_grouping: str | None = None) -> tuple[list[str], str]:
     """The council's statistical neighbours (DfE numbers) and the grouping's name.
 
-    `sn_grouping` None: the grouping in force that year; otherwise a key of
-    `benchmarks.GROUPINGS` ("april_2021", "may_2025") to use instead.
+    `sn_grouping` None or "auto" (as params files say): the grouping in force
+    that year; otherwise a key of `benchmarks.GROUPINGS` ("april_2021",
+    "may_2025") to use instead.
     """
     from cpmetrics import benchmarks as b
 
-    if sn_grouping is None:
+    if sn_grouping in (None, "auto"):
         nb = b.statistical_neighbours(la, year)
         return [str(x) for x in nb["la"]], str(nb.attrs["grouping"])
     g = {x.key: x for x in b.GROUPINGS}[sn_grouping]

@@ -95,6 +95,6 @@ def test_auto_grouping_from_a_params_file_is_the_grouping_in_force():
     from cpmetrics.comparison import published_figure
 
     for grouping in (None, "auto"):
-        fig = published_figure("358", "starts_second_or_subsequent", "2018-09-30", grouping)
+        fig = published_figure("358", "starts_second_or_subsequent_pct", "2018-09-30", grouping)
         assert (fig["neighbours"], fig["neighbours_n"], fig["neighbours_of"]) == (19.8, 10, 10)
         assert fig["year_label"] == "2016-17" and fig["england"] == 18.7

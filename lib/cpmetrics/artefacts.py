@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from cpmetrics.disclosure import DEFAULT_THRESHOLD, suppress_table
+from cpmetrics.disclosure import DEFAULT_THRESHOLD, suppress_table, suppress_text
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 META = "_meta"
@@ -44,6 +44,37 @@ def _write_meta(pack_dir: Path, name: str, kind: str, meta: dict[str, Any]) -> N
     (folder / f"{name}.{kind}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
+#: What a page shows where a table has no figure (a CSV keeps the cell empty)
+MISSING = "\u2013"
+
+
+class Table:
+    """A table as a reader sees it: no 0, 1, 2... row numbers, a dash where there is no figure.
+
+    `data` is the DataFrame itself (suppressed in a pack), for anyone who wants
+    to work with it.
+    """
+
+    def __init__(self, data: pd.DataFrame) -> None:
+        self.data = data
+        self.index = not isinstance(data.index, pd.RangeIndex)
+
+    def _shown(self) -> pd.DataFrame:
+        # `na_rep` covers NaN but not pd.NA in nullable columns (Int64, string): blank those here
+        out = self.data.copy()
+        for c in out.columns:
+            col = out[c]
+            if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and col.isna().any():
+                out[c] = col.astype(object).where(col.notna(), MISSING)
+        return out
+
+    def _repr_html_(self) -> str:
+        return self._shown().to_html(index=self.index, na_rep=MISSING)
+
+    def __repr__(self) -> str:
+        return self._shown().to_string(index=self.index, na_rep=MISSING)
+
+
 def show_table(
     df: pd.DataFrame,
     name: str,
@@ -52,7 +83,7 @@ def show_table(
     pack_dir: str | Path | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     **columns: Any,
-) -> pd.DataFrame:
+) -> Table:
     """The table to display; in a pack, suppressed and also written as CSV with its title.
 
     Extra keyword arguments (``counts=``, ``derived=``, ``labels=``) tell
@@ -61,7 +92,7 @@ def show_table(
     """
     _check_name(name)
     if pack_dir is None:
-        return df
+        return Table(df)
     pack_dir = Path(pack_dir)
     safe = suppress_table(df, threshold, **columns)
     folder = pack_dir / "tables"
@@ -69,7 +100,7 @@ def show_table(
     keep_index = not isinstance(safe.index, pd.RangeIndex)
     safe.to_csv(folder / f"{name}.csv", index=keep_index)
     _write_meta(pack_dir, name, "table", {"name": name, "title": title, "index": keep_index})
-    return safe
+    return Table(safe)
 
 
 DPI = 150
@@ -106,15 +137,21 @@ class Chart:
         return f"[chart: {self.alt}]"
 
 
-def show_chart(fig: Any, name: str, *, alt: str, pack_dir: str | Path | None = None) -> Chart:
+def show_chart(fig: Any, name: str, *, alt: str, pack_dir: str | Path | None = None,
+               threshold: int = DEFAULT_THRESHOLD) -> Chart:
     """The figure as an embedded PNG `<img alt=...>`; in a pack, also its PNG and alt text.
 
-    A pyplot figure is closed afterwards so the inline backend does not show it
-    a second time (without alt text).
+    In a pack the alt text's `n of N` figures go through disclosure control as
+    a last guard; the figure itself must already be drawn with `threshold`
+    (each `cpmetrics.charts` function takes it). A pyplot figure is closed
+    afterwards so the inline backend does not show it a second time (without
+    alt text).
     """
     _check_name(name)
     if not alt or not alt.strip():
         raise ValueError(f"chart {name!r}: alt text is required (what the chart shows)")
+    if pack_dir is not None:
+        alt = suppress_text(alt, threshold)
     png = render_png(fig)
     if getattr(fig.canvas, "manager", None) is not None:  # made with pyplot: let it go
         import matplotlib.pyplot as plt

@@ -108,6 +108,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--plans", type=int, default=1_000_000)
     ap.add_argument("--xml-mb", type=int, default=100)
+    ap.add_argument("--xml", type=Path, help="time this CIN census file instead of a generated one"
+                    " (e.g. one year of `cpmetrics synth --children-scale 100`)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -125,12 +127,16 @@ def main() -> None:
         print(f"  monthly series                       {series:7.3f} s  = {series / floor:.2f}x floor")
         print(f"  metrics at one date                  {point:7.3f} s  = {point / floor:.2f}x floor")
 
-        xml = tmp / "big.xml"
-        n = write_xml(xml, args.xml_mb)
+        if args.xml:
+            xml, n = args.xml, "?"
+        else:
+            xml = tmp / "big.xml"
+            n = write_xml(xml, args.xml_mb)
         size = xml.stat().st_size / 1e6
         floor = timed(lambda: bare_iterparse(xml), repeat=2)
         reader = timed(lambda: read_cin_census(xml), repeat=2)
-        print(f"CIN census XML: {size:.0f} MB, {n:,} children")
+        print(f"CIN census XML: {xml.name}, {size:.0f} MB, {n:,} children" if n != "?"
+              else f"CIN census XML: {xml}, {size:.0f} MB")
         print(f"  floor (bare lxml iterparse)          {floor:7.3f} s")
         print(f"  reader (read_cin_census)             {reader:7.3f} s  = {reader / floor:.2f}x floor")
         whole = timed(lambda: load(xml), repeat=1)

@@ -80,14 +80,6 @@ def _text(el) -> str | None:
     return t or None
 
 
-def _fields(block, mapping: dict[str, str], out: dict) -> None:
-    """Copy the simple child elements of `block` named in `mapping` into `out`."""
-    for el in block:
-        name = mapping.get(_local(el.tag))
-        if name is not None:
-            out[name] = _text(el)
-
-
 class RawCensus:
     """The raw records of one CIN census file, as lists of dicts per canonical table."""
 
@@ -111,12 +103,13 @@ def read_cin_census(path: str | Path) -> RawCensus:
     raw = RawCensus(path)
     src = str(path)
     try:
-        # Only the elements we read raise events (the tag filter runs in C), so the
-        # per-element cost is libxml2's, not Python's.
+        # Only the elements read raise events (the tag filter runs in C): the leaves
+        # whose text we keep and the blocks that close a record. Per element that is
+        # less Python than a bare iterparse, which sees every element.
         context = etree.iterparse(
             str(path),
             events=("end",),
-            tag=("{*}Child", "{*}CollectionDetails", "{*}LEA"),
+            tag=_EVENT_TAGS,
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
@@ -124,28 +117,13 @@ def read_cin_census(path: str | Path) -> RawCensus:
             remove_comments=True,
             remove_pis=True,
         )
+        state = _State(raw, src)
         checked = False
         for _, el in context:
             if not checked:
                 _check_root(path, el.getroottree().getroot())
                 checked = True
-            name = _local(el.tag)
-            if name == "Child":
-                _read_child(el, raw, src)
-                el.clear()
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
-            elif name == "CollectionDetails":
-                for sub in el:
-                    n = _local(sub.tag)
-                    if n == "ReferenceDate":
-                        raw.reference_date = _text(sub)
-                    elif n == "Year":
-                        raw.year = _text(sub)
-            else:
-                raw.la = _text(el)
+            state.end(el)
         if not checked:
             root = getattr(context, "root", None)
             if root is None:
@@ -191,64 +169,104 @@ def _check_root(path: Path, root) -> None:
         )
 
 
-def _read_child(child, raw: RawCensus, src: str) -> None:
-    rec: dict = {"disabilities": []}
-    episodes = []
-    for block in child:
-        name = _local(block.tag)
-        if name == "ChildIdentifiers":
-            _fields(block, _CHILD_FIELDS, rec)
-        elif name == "ChildCharacteristics":
-            _fields(block, _CHILD_FIELDS, rec)
-            for sub in block.iter("{*}Disability"):
-                if (t := _text(sub)) is not None:
-                    rec["disabilities"].append(t)
+# leaf element -> (where it belongs, column); DateOfInitialCPC belongs to the episode or,
+# inside Section47, to the enquiry, told apart by its parent
+_LEAVES: dict[str, tuple[str, str]] = {
+    **{k: ("child", v) for k, v in _CHILD_FIELDS.items()},
+    **{k: ("episode", v) for k, v in _EPISODE_FIELDS.items()},
+    "DateOfInitialCPC": ("cpc", "date_of_initial_cpc"),
+    **{k: ("block", v) for k, v in _ASSESSMENT_FIELDS.items()},
+    **{k: ("block", v) for k, v in _S47_FIELDS.items()},
+    **{k: ("block", v) for k, v in _CPP_FIELDS.items()},
+    **{k: ("block", v) for k, v in _CIN_PLAN_FIELDS.items()},
+}
+_LEAVES["DateOfInitialCPC"] = ("cpc", "date_of_initial_cpc")  # episode's, or Section47's
+_LISTS = {"Disability": "child", "AssessmentFactors": "block", "CPPreviewDate": "block"}
+_BLOCKS = ("ChildProtectionPlans", "Assessments", "Section47", "CINPlanDates")
+_OTHER = ("Child", "CINdetails", "ReferenceDate", "Year", "LEA")
+_EVENT_TAGS = tuple("{*}" + t for t in (*_LEAVES, *_LISTS, *_BLOCKS, *_OTHER))
+
+
+class _State:
+    """Collects one child's records from the end events of its elements, in document order.
+
+    A leaf's text goes to the child, the episode or the block being read; a
+    block's end makes its record; a CINdetails end makes the episode; a Child
+    end makes the child and clears its subtree, so memory stays flat.
+    """
+
+    def __init__(self, raw: RawCensus, src: str) -> None:
+        self.raw, self.src = raw, src
+        self.child: dict = {}
+        self.disabilities: list[str] = []
+        self.episode: dict = {}
+        self.block: dict = {}
+        self.items: list[str] = []  # AssessmentFactors or CPPreviewDate of the block
+
+    def end(self, el) -> None:
+        tag = el.tag
+        leaf = _LEAVES.get(tag) or _LEAVES.get(_local(tag))
+        if leaf is not None:
+            where, column = leaf
+            if where == "block" or (
+                where == "cpc" and _local(el.getparent().tag) == "Section47"
+            ):
+                target = self.block
+            elif where == "child":
+                target = self.child
+            else:
+                target = self.episode
+            t = el.text
+            target[column] = (t.strip() or None) if t else None
+            return
+        name = _local(tag)
+        if name in _LISTS:
+            if (t := _text(el)) is not None:
+                (self.disabilities if name == "Disability" else self.items).append(t)
+        elif name in _BLOCKS:
+            self._block(name, el)
         elif name == "CINdetails":
-            episodes.append(block)
-    child_id = rec.get("child_id")
-    sex = rec.get("sex")
-    rec["sex"] = _SEX.get(sex, sex) if sex is not None else None
-    rec["disabilities"] = ",".join(rec["disabilities"]) or None
-    rec["source_file"] = src
-    rec["location"] = f"line {child.sourceline}"
-    raw.children.append(rec)
-    for ep in episodes:
-        _read_episode(ep, child_id, raw, src)
+            rec = self.episode
+            rec["child_id"] = self.child.get("child_id")
+            rec["source_file"], rec["location"] = self.src, f"line {el.sourceline}"
+            self.raw.episodes.append(rec)
+            self.episode = {}
+        elif name == "Child":
+            self._child(el)
+        elif name == "ReferenceDate":
+            self.raw.reference_date = _text(el)
+        elif name == "Year":
+            self.raw.year = _text(el)
+        elif name == "LEA":
+            self.raw.la = _text(el)
 
-
-def _read_episode(ep, child_id: str | None, raw: RawCensus, src: str) -> None:
-    rec: dict = {"child_id": child_id, "source_file": src, "location": f"line {ep.sourceline}"}
-    _fields(ep, _EPISODE_FIELDS, rec)
-    raw.episodes.append(rec)
-    referral = rec.get("referral_date")
-    for block in ep:
-        name = _local(block.tag)
-        base = {
-            "child_id": child_id,
-            "referral_date": referral,
-            "source_file": src,
-            "location": f"line {block.sourceline}",
-        }
+    def _block(self, name: str, el) -> None:
+        rec = self.block
+        rec["child_id"] = self.child.get("child_id")
+        rec["referral_date"] = self.episode.get("referral_date")
+        rec["source_file"], rec["location"] = self.src, f"line {el.sourceline}"
         if name == "ChildProtectionPlans":
-            plan = dict(base)
-            _fields(block, _CPP_FIELDS, plan)
-            reviews = [
-                t for r in block.iter("{*}CPPreviewDate") if (t := _text(r)) is not None
-            ]
-            plan["reviews"] = reviews
-            raw.plans.append(plan)
+            rec["reviews"] = self.items
+            self.raw.plans.append(rec)
         elif name == "Assessments":
-            a = dict(base)
-            _fields(block, _ASSESSMENT_FIELDS, a)
-            a["factors"] = [
-                t for f in block.iter("{*}AssessmentFactors") if (t := _text(f)) is not None
-            ]
-            raw.assessments.append(a)
+            rec["factors"] = self.items
+            self.raw.assessments.append(rec)
         elif name == "Section47":
-            s = dict(base)
-            _fields(block, _S47_FIELDS, s)
-            raw.section47.append(s)
-        elif name == "CINPlanDates":
-            c = dict(base)
-            _fields(block, _CIN_PLAN_FIELDS, c)
-            raw.cin_plans.append(c)
+            self.raw.section47.append(rec)
+        else:
+            self.raw.cin_plans.append(rec)
+        self.block, self.items = {}, []
+
+    def _child(self, el) -> None:
+        rec = self.child
+        sex = rec.get("sex")
+        rec["sex"] = _SEX.get(sex, sex) if sex is not None else None
+        rec["disabilities"] = ",".join(self.disabilities) or None
+        rec["source_file"], rec["location"] = self.src, f"line {el.sourceline}"
+        self.raw.children.append(rec)
+        self.child, self.disabilities = {}, []
+        el.clear()
+        parent = el.getparent()
+        if parent is not None:
+            while el.getprevious() is not None:
+                del parent[0]

@@ -60,11 +60,12 @@ class Table:
         self.index = not isinstance(data.index, pd.RangeIndex)
 
     def _shown(self) -> pd.DataFrame:
-        # `na_rep` covers NaN but not pd.NA in nullable columns (Int64, string): blank those here
+        # `na_rep` covers NaN in float columns only, not pd.NA in nullable (Int64, string) or
+        # mixed (suppressed) columns: dash those here
         out = self.data.copy()
         for c in out.columns:
             col = out[c]
-            if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and col.isna().any():
+            if not pd.api.types.is_float_dtype(col.dtype) and col.isna().any():
                 out[c] = col.astype(object).where(col.notna(), MISSING)
         return out
 

@@ -110,3 +110,29 @@ def test_headline_dict():
     assert out["period_end"] == "2018-03-31" and out["starts_dv"] is None
     assert small_counts(out) == []
     assert small_counts(headline) != []
+
+
+def test_a_percentage_without_its_numerator_column_is_hidden_with_any_small_count():
+    # drivers.factor_shares: `episodes, of, pct` - no `n`, so `of` alone does not guard `pct`
+    t = pd.DataFrame({"factor": ["3A", "3B"], "episodes": [3, 40], "of": [200, 200],
+                      "pct": [1.5, 20.0]})
+    out = suppress_table(t)
+    assert out["episodes"].tolist() == ["<5", 40]
+    assert out["pct"].tolist() == ["[c]", 20.0]
+
+
+def test_headline_year_ago_is_counts_and_a_figure_of_its_own():
+    from cpmetrics.summary import COLUMNS
+
+    t = pd.DataFrame([
+        {"measure": "Children on a plan", "unit": "children", "n": 223, "value": 223.0,
+         "year_ago_n": 3, "year_ago": 3.0},
+        {"measure": "Re-plans at start", "unit": "%", "n": 29, "of": 113, "value": 25.7,
+         "year_ago_n": 2, "year_ago_of": 121, "year_ago": 1.7},
+        {"measure": "Long plans", "unit": "%", "n": 3, "of": 223, "value": 1.3,
+         "year_ago_n": 19, "year_ago_of": 258, "year_ago": 7.4},
+    ], columns=COLUMNS).astype({c: "Int64" for c in ("n", "of", "year_ago_n", "year_ago_of")})
+    out = suppress_table(t)
+    assert out["year_ago_n"].tolist() == ["<5", "<5", 19]
+    assert out["year_ago"].tolist() == ["[c]", "[c]", 7.4]
+    assert out["value"].tolist() == [223.0, 25.7, "[c]"]

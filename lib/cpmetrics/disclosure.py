@@ -17,8 +17,8 @@ How a table's columns are read (the convention notebooks follow):
   ``derived=``, and shown as ``[c]`` when hidden. ``<p>_pct`` (and
   ``<p>_lo``/``<p>_hi``...) belongs to the counts ``<p>_n`` and ``<p>_of``;
   a bare ``pct``/``lo``/``hi`` belongs to ``n`` and ``of``. A derived column
-  with no such pair is suppressed when any count in its row is suppressed
-  (the cautious reading).
+  with no such pair (both the numerator and the denominator) is suppressed
+  when any count in its row is suppressed (the cautious reading).
 - **Counts** are every other numeric column holding whole numbers (integer
   dtype, or float whose values are all whole), or named in ``counts=``.
 - Columns of benchmarks (published figures for England and neighbours) are
@@ -190,9 +190,13 @@ def suppress_table(
         if kind != "derived":
             continue
         prefix, _ = _split(c)
-        partners = by_prefix.get(prefix)
+        partners = by_prefix.get(prefix, [])
+        # a pair is a numerator and a denominator: `episodes, of, pct` has no `n`, so the
+        # percentage is hidden with any count of its row (the cautious reading)
+        paired = {_split(p)[1] for p in partners} >= {"of"} and bool(
+            {_split(p)[1] for p in partners} & {"n", "count"})
         mask = (
-            pd.concat([hidden[p] for p in partners], axis=1).any(axis=1) if partners else any_hidden
+            pd.concat([hidden[p] for p in partners], axis=1).any(axis=1) if paired else any_hidden
         )
         if mask.any():
             out[c] = df[c].astype(object).where(~mask, HIDDEN)

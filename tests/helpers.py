@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -122,3 +123,27 @@ def cpp_xml(start: str, end: str | None = None, *, category: str = "NEG",
         f"<LatestCategoryOfAbuse>{category}</LatestCategoryOfAbuse>"
         f"<NumberOfPreviousCPP>{previous}</NumberOfPreviousCPP></ChildProtectionPlans>"
     )
+
+
+# ---- disclosure in words -------------------------------------------------------------------------
+
+_NOT_COUNTS = [
+    r"\d{4}-\d{2}(-\d{2})?",  # dates, financial years (2016-17)
+    r"\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b",
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}",
+    r"\d+(\.\d+)?%", r"\d+\.\d+",  # percentages, rates, interval bounds
+    r"\b[A-Za-z]+\d+\b", r"\b\d+[A-Za-z]\b",  # Q1, C3, D5, 3A
+    r"\b\d+( to \d+)? (months?|years?|days?|weeks?)\b",  # duration bands
+    r"\d+ of the headline measures", r"\d+,\d{3}", r"aged \d+-\d+", r"\d+ times",
+]
+
+
+def small_numbers(text: str, threshold: int = 5) -> list[str]:
+    """Whole numbers from 1 to threshold-1 left in a text once dates, percentages, codes and
+    durations are taken out: what a reader would take for a count of children or plans."""
+    for pattern in _NOT_COUNTS:
+        text = re.sub(pattern, " ", text)
+    return [m for m in re.findall(r"(?<![\d.<])\b\d+\b(?![\d.])", text)
+            if 0 < int(m) < threshold]

@@ -6,10 +6,20 @@ colours are the Analysis Function categorical palette (accessible, in its
 order), and the alt text says in words what the chart shows, numbers included.
 Figures are made without pyplot, so they work whatever `MPLBACKEND` says and
 never display twice; show them with `artefacts.show_chart`.
+
+Disclosure control: every function takes `threshold` (None, the default, for
+interactive work: nothing hidden). In a pack it is the suppression threshold,
+and the chart's table goes through `disclosure.suppress_table` first, so a
+chart hides exactly what the table beside it hides: a count below the
+threshold is drawn as a hatched bar (or hollow marker) reaching the threshold
+and written `<5`; a percentage that would reveal such a count is not drawn
+and is written `[c]` on the chart and "suppressed" in the alt text; titles and
+alt text only use figures that are shown.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -19,6 +29,63 @@ PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, PLUM = PALETTE
 GRID = "#D9D9D9"
 FONT = 10
+#: How a chart marks a percentage hidden by disclosure control (as tables do)
+HIDDEN_MARK = "[c]"
+
+
+class _Safe:
+    """A chart's table after disclosure control: what may be drawn and how to say each figure.
+
+    `threshold` None: nothing is hidden. Otherwise cells `suppress_table`
+    replaces (`<5`, `[c]`) are hidden: `num` gives NaN for them, `say` the
+    marker. Keyword arguments go to `suppress_table` (`labels=`...).
+    """
+
+    def __init__(self, df: pd.DataFrame, threshold: int | None, **columns: object) -> None:
+        from cpmetrics.disclosure import suppress_table
+
+        self.df, self.threshold = df, threshold
+        if threshold is None:
+            self._hidden = {c: np.zeros(len(df), dtype=bool) for c in df.columns}
+            return
+        safe = suppress_table(df, threshold, **columns)
+        self._hidden = {
+            c: np.array([isinstance(a, str) and not isinstance(b, str)
+                         for a, b in zip(safe[c], df[c], strict=True)], dtype=bool)
+            for c in df.columns
+        }
+        self._count = {c: any(isinstance(v, str) and v.startswith("<") for v in safe[c])
+                       for c in df.columns}
+
+    def hidden(self, col: str) -> np.ndarray:
+        """Which rows of `col` (by position) are hidden."""
+        return self._hidden[col]
+
+    def any(self, col: str) -> bool:
+        return bool(self._hidden[col].any())
+
+    def num(self, col: str) -> pd.Series:
+        """The column as floats, hidden cells NaN (index kept)."""
+        v = pd.to_numeric(self.df[col], errors="coerce").astype("float64")
+        return v.mask(pd.Series(self._hidden[col], index=v.index))
+
+    def say(self, col: str, i: int, fmt=None, *, hidden: str | None = None) -> str:
+        """Row `i`'s figure in words: `fmt(value)`, or `<5` / "suppressed" when hidden."""
+        v = self.df[col].iloc[i]
+        if self._hidden[col][i]:
+            if self._count[col] and hidden is None:
+                return f"<{self.threshold}"
+            return hidden or "suppressed"
+        if fmt is not None:
+            return fmt(v)
+        return "-" if pd.isna(v) else str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+    def count(self, value: object) -> str:
+        """A single count (a total worked out from the table) as it may be shown."""
+        if self.threshold is not None and isinstance(value, int | np.integer) \
+                and 0 < value < self.threshold:
+            return f"<{self.threshold}"
+        return str(value)
 
 
 def _figure(width: float = 8, height: float = 4.2) -> tuple[Figure, object]:
@@ -49,6 +116,33 @@ def _p(v: float | None) -> str:
     return "not available" if v is None or pd.isna(v) else f"{v:.1f}%"
 
 
+def _small_bars(ax, pos, hidden: np.ndarray, width: float, colour: str, threshold: int | None,
+                *, horizontal: bool = False) -> None:
+    """Counts hidden by disclosure control: hatched outline bars reaching the threshold (`<5`)."""
+    if threshold is None or not hidden.any():
+        return
+    at = np.asarray(pos)[hidden]
+    style = {"facecolor": "none", "edgecolor": colour, "hatch": "////", "lw": 0.8}
+    if horizontal:
+        ax.barh(at, [threshold] * len(at), width, **style)
+    else:
+        ax.bar(at, [threshold] * len(at), width, **style)
+    if not any(lab.startswith("Fewer than") for lab in ax.get_legend_handles_labels()[1]):
+        ax.bar([0], [0], 0, facecolor="none", edgecolor=DARK_GREY, hatch="////",
+               label=f"Fewer than {threshold} (hatched, not shown exactly)")
+
+
+def _mark_hidden(ax, positions, *, horizontal: bool) -> None:
+    """`[c]` where a percentage is not drawn because it would reveal a small count."""
+    for p in positions:
+        if horizontal:
+            ax.text(0, p, f" {HIDDEN_MARK}", va="center", ha="left", fontsize=FONT - 1,
+                    color=DARK_GREY)
+        else:
+            ax.text(p, 0, HIDDEN_MARK, va="bottom", ha="center", fontsize=FONT - 1,
+                    color=DARK_GREY)
+
+
 def _legend(ax, ncols: int = 3, **_: object) -> None:
     """The legend below the plot, where it never covers the data (one per figure)."""
     fig = ax.figure
@@ -59,52 +153,64 @@ def _legend(ax, ncols: int = 3, **_: object) -> None:
                ncols=ncols)
 
 
-def cohort_chart(trend: pd.DataFrame) -> tuple[Figure, str]:
+def cohort_chart(trend: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Children on a plan each month end, the reference band, last year, months outside it."""
     t = trend.dropna(subset=["on_plan"])
+    safe = _Safe(t[["on_plan", "same_month_last_year"]], threshold)
     fig, ax = _figure()
     x = t.index
     ax.fill_between(x, t["lower"], t["upper"], color=TURQUOISE, alpha=0.18, lw=0,
                     label=f"Reference band {trend.attrs.get('band', '')}")
-    ly = t["same_month_last_year"].astype("float64")
+    ly = safe.num("same_month_last_year")
     if ly.notna().any():
         ax.plot(x, ly, color=DARK_GREY, lw=1.5, ls="--", label="Same month last year")
-    ax.plot(x, t["on_plan"].astype("float64"), color=DARK_BLUE, lw=2.5, marker="o", ms=4,
-            label="Children on a plan")
-    out = t[t["outside"].fillna(False).astype(bool)]
-    ax.scatter(out.index, out["on_plan"].astype("float64"), s=60, color=ORANGE, zorder=3,
+    now = safe.num("on_plan")
+    ax.plot(x, now, color=DARK_BLUE, lw=2.5, marker="o", ms=4, label="Children on a plan")
+    small = safe.hidden("on_plan") | safe.hidden("same_month_last_year")
+    if small.any():  # only "fewer than 5" is known: hollow markers inside a hatched strip
+        ax.axhspan(0, threshold, facecolor="none", edgecolor=GRID, hatch="////", lw=0,
+                   label=f"Fewer than {threshold} (not shown exactly)")
+        mid = [threshold / 2] * int(safe.hidden("on_plan").sum())
+        ax.scatter(x[safe.hidden("on_plan")], mid, s=30, facecolors="none",
+                   edgecolors=DARK_BLUE, zorder=3)
+    outside = t["outside"].fillna(False).astype(bool).to_numpy()
+    shown_out = outside & ~safe.hidden("on_plan")
+    ax.scatter(x[shown_out], now[shown_out], s=60, color=ORANGE, zorder=3,
                label="Outside the band")
     ax.yaxis.grid(True, color=GRID)
     ax.set_ylabel("Children on a plan at month end", fontsize=FONT)
     ax.set_xlabel("Month end", fontsize=FONT)
-    lo = min(t["on_plan"].min(), t["lower"].min(), ly.min() if ly.notna().any() else 1e9)
-    ax.set_ylim(bottom=max(0, float(lo) * 0.9))
+    lo = min(now.min() if now.notna().any() else 1e9, t["lower"].min(),
+             ly.min() if ly.notna().any() else 1e9)
+    ax.set_ylim(bottom=0 if small.any() else max(0, float(lo) * 0.9))
     _legend(ax, loc="upper left", ncols=2)
-    n_out, n = len(out), len(t)
+    n_out, n = int(outside.sum()), len(t)
     last = t.index[-1]
     if n_out:
         title = f"Children on a plan were outside the reference band in {n_out} of {n} months"
     else:
         title = f"Children on a plan stayed within the reference band in all {n} months"
     _title(ax, title, f"Month ends {t.index[0]:%B %Y} to {last:%B %Y}")
+    out_words = [f"{m:%b %Y} ({safe.say('on_plan', i)})"
+                 for i, m in enumerate(t.index) if outside[i]]
     alt = (f"Line chart of children on a child protection plan at each month end from "
            f"{t.index[0]:%B %Y} to {last:%B %Y}, against a shaded reference band "
-           f"{trend.attrs.get('band', '')}. The latest figure is {int(t['on_plan'].iloc[-1])}; "
+           f"{trend.attrs.get('band', '')}. The latest figure is {safe.say('on_plan', n - 1)}; "
            f"{n_out} of {n} months were outside the band"
-           + (": " + ", ".join(f"{m:%b %Y} ({int(v)})" for m, v in out["on_plan"].items())
-              if n_out else "") + ".")
+           + (": " + ", ".join(out_words) if n_out else "") + ".")
     return fig, alt
 
 
-def starts_ends_chart(trend: pd.DataFrame) -> tuple[Figure, str]:
+def starts_ends_chart(trend: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Plans started and ended in each month."""
     t = trend.dropna(subset=["starts"])
+    safe = _Safe(t[["starts", "ended"]], threshold)
     fig, ax = _figure()
-    import numpy as np
-
     pos = np.arange(len(t))
-    ax.bar(pos - 0.2, t["starts"].astype("float64"), 0.4, color=DARK_BLUE, label="Plans started")
-    ax.bar(pos + 0.2, t["ended"].astype("float64"), 0.4, color=TURQUOISE, label="Plans ended")
+    for col, shift, colour, label in (("starts", -0.2, DARK_BLUE, "Plans started"),
+                                      ("ended", 0.2, TURQUOISE, "Plans ended")):
+        ax.bar(pos + shift, safe.num(col).fillna(0), 0.4, color=colour, label=label)
+        _small_bars(ax, pos + shift, safe.hidden(col), 0.4, colour, threshold)
     ax.set_xticks(pos[::3], [f"{m:%b %y}" for m in t.index[::3]])
     ax.yaxis.grid(True, color=GRID)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -113,29 +219,40 @@ def starts_ends_chart(trend: pd.DataFrame) -> tuple[Figure, str]:
     _legend(ax, loc="upper left", ncols=2)
     last12 = t.iloc[-12:]
     s, e = int(last12["starts"].sum()), int(last12["ended"].sum())
+    ss, se = safe.count(s), safe.count(e)
     word = "more" if s > e else "fewer" if s < e else "as many"
-    title = (f"{s} plans started and {e} ended in the last 12 months: "
-             f"{word} starts than ends" if word != "as many" else
-             f"As many plans started as ended in the last 12 months ({s})")
+    if ss != str(s) or se != str(e):
+        title = f"{ss} plans started and {se} ended in the last 12 months"
+    else:
+        title = (f"{s} plans started and {e} ended in the last 12 months: "
+                 f"{word} starts than ends" if word != "as many" else
+                 f"As many plans started as ended in the last 12 months ({s})")
     _title(ax, title)
     alt = (f"Bar chart of plans started and ended in each month from {t.index[0]:%B %Y} to "
-           f"{t.index[-1]:%B %Y}. In the last 12 months {s} plans started and {e} ended.")
+           f"{t.index[-1]:%B %Y}. In the last 12 months {ss} plans started and {se} ended."
+           + (f" Months with fewer than {threshold} are hatched." if
+              safe.any("starts") or safe.any("ended") else ""))
     return fig, alt
 
 
-def rate_chart(rates: pd.DataFrame) -> tuple[Figure, str]:
+def rate_chart(rates: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Children on a plan per 10,000: the council beside neighbours and England."""
-    r = rates.dropna(subset=["rate_per_10k"])
+    r = rates.dropna(subset=["rate_per_10k"]).reset_index(drop=True)
+    safe = _Safe(r, threshold)
     fig, ax = _figure(8, 2.8)
     colours = [DARK_BLUE, TURQUOISE, DARK_GREY][: len(r)]
-    ax.barh(list(r["area"])[::-1], list(r["rate_per_10k"])[::-1], color=colours[::-1])
-    for y, v in enumerate(list(r["rate_per_10k"])[::-1]):
-        ax.text(v, y, f" {v:.1f}", va="center", fontsize=FONT)
+    vals = safe.num("rate_per_10k")
+    ax.barh(list(r["area"])[::-1], list(vals.fillna(0))[::-1], color=colours[::-1])
+    for y, v in enumerate(list(vals)[::-1]):
+        if pd.isna(v):
+            ax.text(0, y, f" {HIDDEN_MARK}", va="center", fontsize=FONT, color=DARK_GREY)
+        else:
+            ax.text(v, y, f" {v:.1f}", va="center", fontsize=FONT)
     ax.xaxis.grid(True, color=GRID)
     ax.set_xlabel("Children on a plan per 10,000 children aged 0-17", fontsize=FONT)
     own = rates["rate_per_10k"].iloc[0]
     eng = rates["rate_per_10k"].iloc[-1]
-    if pd.isna(own) or pd.isna(eng):
+    if pd.isna(own) or pd.isna(eng) or safe.hidden("rate_per_10k")[0]:
         title = "Rate of children on a plan per 10,000 children"
     else:
         title = (f"The council's rate ({own:.1f} per 10,000) is "
@@ -143,15 +260,23 @@ def rate_chart(rates: pd.DataFrame) -> tuple[Figure, str]:
                  f"England's ({eng:.1f})")
     _title(ax, title)
     alt = "Bar chart of children on a plan per 10,000 children: " + "; ".join(
-        f"{a}: {v:.1f}" for a, v in zip(r["area"], r["rate_per_10k"], strict=True)) + "."
+        f"{a}: {safe.say('rate_per_10k', i, lambda v: f'{v:.1f}')}"
+        for i, a in enumerate(r["area"])) + "."
     return fig, alt
 
 
-def change_title(rows: pd.DataFrame, what: str) -> str:
-    """ "What: 25.7%, down from 27.2%", from the first two rows' `pct` (now, then)."""
-    p = rows["pct"].dropna().tolist()
-    if not p:
+def change_title(rows: pd.DataFrame, what: str, hidden: np.ndarray | None = None) -> str:
+    """ "What: 25.7%, down from 27.2%", from the first two rows' `pct` (now, then).
+
+    `hidden`: which rows' `pct` disclosure control hides (they are not compared).
+    """
+    hide = np.zeros(len(rows), dtype=bool) if hidden is None else hidden
+    kept = [(v, h) for v, h in zip(rows["pct"], hide, strict=True) if h or not pd.isna(v)]
+    if not kept:
         return f"{what}: no figures"
+    if kept[0][1]:
+        return f"{what}: suppressed (small numbers)"
+    p = [kept[0][0]] + ([kept[1][0]] if len(kept) > 1 and not kept[1][1] else [])
     if len(p) == 1:
         return f"{what}: {p[0]:.1f}%"
     word = "up" if round(p[0], 1) > round(p[1], 1) else "down" \
@@ -161,22 +286,30 @@ def change_title(rows: pd.DataFrame, what: str) -> str:
 
 def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: str | None = None,
                       xlabel: str = "Per cent", england: float | None = None,
-                      neighbours: float | None = None) -> tuple[Figure, str]:
+                      neighbours: float | None = None, threshold: int | None = None
+                      ) -> tuple[Figure, str]:
     """Proportions with their 95% Wilson intervals (dots and whiskers), optional reference lines.
 
     `rows` is a `comparison.proportion_rows` table; `label` its label column.
     Without a `title`, the title states the change from the second row to the first.
+    With `threshold`, a row whose `n` or `of` is below it keeps its label but
+    no dot: `[c]` instead.
     """
-    title = title or change_title(rows, what)
-    r = rows.dropna(subset=["pct"]).iloc[::-1]
+    keep = [c for c in ("n", "of", "pct", "ci_low", "ci_high") if c in rows]
+    whole = _Safe(rows[keep], threshold)
+    title = title or change_title(rows, what, whole.hidden("pct"))
+    r = rows.dropna(subset=["pct"]).iloc[::-1].reset_index(drop=True)
+    safe = _Safe(r[keep], threshold)
+    shown = ~safe.hidden("pct")
     fig, ax = _figure(8, 1.2 + 0.6 * max(len(r), 2))
-    y = range(len(r))
-    ax.errorbar(r["pct"], list(y), xerr=[r["pct"] - r["ci_low"], r["ci_high"] - r["pct"]],
-                fmt="o", color=DARK_BLUE, ecolor=DARK_BLUE, ms=8, capsize=4,
-                label="This council, with 95% interval")
+    y = np.arange(len(r))
+    p, lo, hi = r["pct"][shown], r["ci_low"][shown], r["ci_high"][shown]
+    ax.errorbar(p, y[shown], xerr=[p - lo, hi - p], fmt="o", color=DARK_BLUE, ecolor=DARK_BLUE,
+                ms=8, capsize=4, label="This council, with 95% interval")
     ax.set_yticks(list(y), list(r[label]))
-    for yy, v in zip(y, r["pct"], strict=True):
+    for yy, v in zip(y[shown], p, strict=True):
         ax.text(v, yy + 0.18, f"{v:.1f}%", ha="center", fontsize=FONT - 1, color=DARK_BLUE)
+    _mark_hidden(ax, y[~shown], horizontal=True)
     if england is not None and not pd.isna(england):
         ax.axvline(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
     if neighbours is not None and not pd.isna(neighbours):
@@ -185,14 +318,21 @@ def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: 
     ax.xaxis.grid(True, color=GRID)
     _pct_axis(ax.xaxis)
     ax.set_xlim(left=0)
+    if not shown.any():
+        ax.set_xlim(0, 100)
     ax.set_ylim(-0.6, len(r) - 0.4)
     ax.set_xlabel(xlabel, fontsize=FONT)
     _legend(ax, loc="lower right")
     _title(ax, title)
-    alt = (f"Dot chart with 95% intervals. {title}. " + "; ".join(
-        f"{lab}: {p:.1f}% ({int(n)} of {int(o)}, interval {lo:.1f}% to {hi:.1f}%)"
-        for lab, p, n, o, lo, hi in zip(r[label], r["pct"], r["n"], r["of"], r["ci_low"],
-                                        r["ci_high"], strict=True))
+
+    def row_words(i: int) -> str:
+        n, of = safe.say("n", i), safe.say("of", i)
+        if not shown[i]:
+            return f"{r[label].iloc[i]}: suppressed ({n} of {of})"
+        return (f"{r[label].iloc[i]}: {r['pct'].iloc[i]:.1f}% ({n} of {of}, interval "
+                f"{r['ci_low'].iloc[i]:.1f}% to {r['ci_high'].iloc[i]:.1f}%)")
+
+    alt = (f"Dot chart with 95% intervals. {title}. " + "; ".join(row_words(i) for i in y)
            + (f". England {england:.1f}%" if england is not None and not pd.isna(england) else "")
            + (f"; statistical neighbours {neighbours:.1f}%"
               if neighbours is not None and not pd.isna(neighbours) else "") + ".")
@@ -206,31 +346,37 @@ def _bench(benchmark: pd.DataFrame | None) -> tuple[float | None, float | None]:
     return benchmark["pct"].iloc[2], benchmark["pct"].iloc[1]
 
 
-def benchmark_chart(benchmark: pd.DataFrame, what: str) -> tuple[Figure, str]:
+def benchmark_chart(benchmark: pd.DataFrame, what: str, threshold: int | None = None
+                    ) -> tuple[Figure, str]:
     """The council's proportion with its interval against the published neighbours and England
     (a `replans.replan_benchmark` table)."""
     england, neighbours = _bench(benchmark)
     own = benchmark.iloc[:1]
-    p = own["pct"].iloc[0]
-    title = f"{what}: {_p(p)}" + (
+    safe = _Safe(own[["n", "of", "pct"]], threshold)
+    title = f"{what}: {safe.say('pct', 0, _p)}" + (
         f", against England's {england:.1f}%" if england is not None and not pd.isna(england)
         else "")
-    return proportions_chart(own, "area", title=title, england=england, neighbours=neighbours)
+    return proportions_chart(own, "area", title=title, england=england, neighbours=neighbours,
+                             threshold=threshold)
 
 
-def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None = None
-                         ) -> tuple[Figure, str]:
+def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None = None,
+                         threshold: int | None = None) -> tuple[Figure, str]:
     """Share of plans started in each financial quarter that were second or subsequent."""
     england, neighbours = _bench(benchmark)
+    safe = _Safe(quarters[["n", "of", "pct"]], threshold)
+    pct = safe.num("pct")
     fig, ax = _figure()
     years = list(dict.fromkeys(quarters["year"]))
     colours = {y: c for y, c in zip(years, (TURQUOISE, DARK_BLUE), strict=False)}
-    ax.bar(quarters["quarter"], quarters["pct"].fillna(0),
-           color=[colours[y] for y in quarters["year"]])
-    for i, (p, n, o) in enumerate(zip(quarters["pct"], quarters["n"], quarters["of"],
-                                      strict=True)):
-        if o:
-            ax.text(i, p, f"{p:.0f}%\n{n} of {o}", ha="center", va="bottom", fontsize=FONT - 1)
+    ax.bar(quarters["quarter"], pct.fillna(0), color=[colours[y] for y in quarters["year"]])
+    for i, (p, o) in enumerate(zip(pct, quarters["of"], strict=True)):
+        counts = f"{safe.say('n', i)} of {safe.say('of', i)}"
+        if safe.hidden("pct")[i]:
+            ax.text(i, 0, f"{HIDDEN_MARK}\n{counts}", ha="center", va="bottom",
+                    fontsize=FONT - 1, color=DARK_GREY)
+        elif o:
+            ax.text(i, p, f"{p:.0f}%\n{counts}", ha="center", va="bottom", fontsize=FONT - 1)
     if england is not None and not pd.isna(england):
         ax.axhline(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
     if neighbours is not None and not pd.isna(neighbours):
@@ -238,33 +384,39 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
                    label=f"Statistical neighbours {neighbours:.1f}%")
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
-    ax.set_ylim(0, max(50, float(quarters["pct"].max() or 0) * 1.3))
+    top = pct.max() if pct.notna().any() else 0
+    ax.set_ylim(0, max(50, float(top) * 1.3))
     ax.set_ylabel("Plans started that were second or subsequent", fontsize=FONT)
     ax.set_xlabel("Financial quarter", fontsize=FONT)
     ax.tick_params(axis="x", labelsize=FONT - 1)
     if england is not None or neighbours is not None:
         _legend(ax, loc="upper left")
-    latest = quarters.iloc[-1]
-    high = quarters.loc[quarters["pct"].idxmax()] if quarters["pct"].notna().any() else latest
-    _title(ax, f"Re-plans peaked at {high['pct']:.0f}% of starts in {high['quarter']}; "
-               f"latest quarter {_p(latest['pct'])}")
+    last = len(quarters) - 1
+    latest = f"latest quarter {safe.say('pct', last, _p)}"
+    if safe.any("pct"):  # the peak may be a hidden quarter: do not name one
+        title = f"Re-plans as a share of starts, quarter by quarter; {latest}"
+    else:
+        high = quarters.loc[pct.idxmax()] if pct.notna().any() else quarters.iloc[-1]
+        title = f"Re-plans peaked at {high['pct']:.0f}% of starts in {high['quarter']}; {latest}"
+    _title(ax, title)
     alt = ("Bar chart of the share of plans started in each financial quarter that were second "
            "or subsequent: " + "; ".join(
-               f"{q}: {_p(p)} ({n} of {o})" for q, p, n, o in
-               zip(quarters["quarter"], quarters["pct"], quarters["n"], quarters["of"],
-                   strict=True)) + (f". England {england:.1f}%." if england else "."))
+               f"{q}: {safe.say('pct', i, _p)} ({safe.say('n', i)} of {safe.say('of', i)})"
+               for i, q in enumerate(quarters["quarter"]))
+           + (f". England {england:.1f}%." if england else "."))
     return fig, alt
 
 
-def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None
-                  ) -> tuple[Figure, str]:
+def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
+                  threshold: int | None = None) -> tuple[Figure, str]:
     """Rolling 12-month share of starts that were second or subsequent, with its interval."""
     england, _ = _bench(benchmark)
+    safe = _Safe(rolling[["n", "of", "pct", "ci_low", "ci_high"]], threshold)
+    pct, lo, hi = safe.num("pct"), safe.num("ci_low"), safe.num("ci_high")
     fig, ax = _figure()
-    ax.fill_between(rolling.index, rolling["ci_low"], rolling["ci_high"], color=DARK_BLUE,
-                    alpha=0.15, lw=0, label="95% interval")
-    ax.plot(rolling.index, rolling["pct"], color=DARK_BLUE, lw=2.5,
-            label="Rolling 12 months, this council")
+    ax.fill_between(rolling.index, lo, hi, color=DARK_BLUE, alpha=0.15, lw=0,
+                    label="95% interval")
+    ax.plot(rolling.index, pct, color=DARK_BLUE, lw=2.5, label="Rolling 12 months, this council")
     if england is not None and not pd.isna(england):
         ax.axhline(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
     ax.yaxis.grid(True, color=GRID)
@@ -274,21 +426,33 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None
     ax.set_xlabel("12 months ending", fontsize=FONT)
     _legend(ax, loc="lower left")
     first, last = rolling["pct"].iloc[0], rolling["pct"].iloc[-1]
-    trend = "rose" if last > first + 0.05 else "fell" if last < first - 0.05 else "held"
-    _title(ax, f"The rolling 12-month re-plan share {trend} from {first:.1f}% to {last:.1f}%")
+    gaps = (f"; months resting on fewer than {threshold} re-plans or starts are left out"
+            if safe.any("pct") else "")
+    if safe.hidden("pct")[0] or safe.hidden("pct")[-1]:
+        _title(ax, "The rolling 12-month re-plan share")
+    else:
+        trend = "rose" if last > first + 0.05 else "fell" if last < first - 0.05 else "held"
+        _title(ax, f"The rolling 12-month re-plan share {trend} from {first:.1f}% to {last:.1f}%")
+    n = len(rolling) - 1
     alt = (f"Line chart of the share of plans started in the previous 12 months that were second "
-           f"or subsequent, from {rolling.index[0]:%B %Y} ({first:.1f}%) to "
-           f"{rolling.index[-1]:%B %Y} ({last:.1f}%), with a shaded 95% interval"
-           + (f"; England's published figure is {england:.1f}%." if england else "."))
+           f"or subsequent, from {rolling.index[0]:%B %Y} ({safe.say('pct', 0, _p)}) to "
+           f"{rolling.index[-1]:%B %Y} ({safe.say('pct', n, _p)}), with a shaded 95% interval"
+           + gaps + (f"; England's published figure is {england:.1f}%." if england else "."))
     return fig, alt
 
 
-def funnel_chart(funnel: pd.DataFrame, what: str = "Plans started that were re-plans"
-                 ) -> tuple[Figure, str]:
-    """Every council's published proportion against its size, with 95% and 99.8% funnel limits."""
+def funnel_chart(funnel: pd.DataFrame, what: str = "Plans started that were re-plans",
+                 threshold: int | None = None) -> tuple[Figure, str]:
+    """Every council's published proportion against its size, with 95% and 99.8% funnel limits.
+
+    Other councils' figures are DfE's published ones; with `threshold`, this
+    council's own dot is left out when its count or denominator is below it.
+    """
     f = funnel.dropna(subset=["pct"])
     mine = f[f["la"] == "this council"]
     others = f[f["la"] != "this council"]
+    own = _Safe(mine[["n", "of", "pct"]].reset_index(drop=True), threshold)
+    hide_own = len(mine) and own.hidden("pct")[0]
     fig, ax = _figure(8, 4.8)
     ax.scatter(others["of"], others["pct"], s=14, color=DARK_GREY, alpha=0.5,
                label=f"Councils, {funnel.attrs.get('year', '')} (published)")
@@ -300,55 +464,72 @@ def funnel_chart(funnel: pd.DataFrame, what: str = "Plans started that were re-p
     ax.plot(line["of"], line["lower_99_8"], color=DARK_PINK, lw=1.5, ls="--")
     target = float(f["target_pct"].iloc[0])
     ax.axhline(target, color=ORANGE, lw=1.5, label=f"England {target:.1f}%")
-    ax.scatter(mine["of"], mine["pct"], s=90, color=DARK_BLUE, zorder=4,
-               label="This council, this year to date")
+    if not hide_own:
+        ax.scatter(mine["of"], mine["pct"], s=90, color=DARK_BLUE, zorder=4,
+                   label="This council, this year to date")
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     ax.set_xlabel("Plans started (denominator)", fontsize=FONT)
     ax.set_ylabel(what, fontsize=FONT)
     _legend(ax)
     pos = mine["position"].iloc[0] if len(mine) else None
-    _title(ax, f"This council is {pos} of England's figure" if isinstance(pos, str)
-           else "Councils against England's figure")
+    if hide_own:
+        title = "Councils against England's figure (this council's is suppressed: small numbers)"
+    elif isinstance(pos, str):
+        title = f"This council is {pos} of England's figure"
+    else:
+        title = "Councils against England's figure"
+    _title(ax, title)
+    if not len(mine):
+        tail = ""
+    elif hide_own:
+        tail = f" This council's figure is suppressed ({own.say('n', 0)} of {own.say('of', 0)})."
+    else:
+        tail = (f" This council: {mine['pct'].iloc[0]:.1f}% of "
+                f"{int(mine['of'].iloc[0])}, {pos}.")
     alt = (f"Funnel plot of {len(others)} councils' published share ({what.lower()}) against "
            f"the number of plans started, with 95% and 99.8% limits around England's "
-           f"{target:.1f}%." + (f" This council: {mine['pct'].iloc[0]:.1f}% of "
-                                f"{int(mine['of'].iloc[0])}, {pos}." if len(mine) else ""))
+           f"{target:.1f}%." + tail)
     return fig, alt
 
 
 def bars_chart(table: pd.DataFrame, columns: dict[str, str], *, title: str, xlabel: str,
-               pct: bool = True) -> tuple[Figure, str]:
+               pct: bool = True, threshold: int | None = None, **disclosure: object
+               ) -> tuple[Figure, str]:
     """Horizontal grouped bars, one group per row of `table` (its index), one bar per column.
 
-    `columns` maps column name to legend label, in palette order.
+    `columns` maps column name to legend label, in palette order. With
+    `threshold`, `table` goes through `suppress_table` (`disclosure` keywords
+    passed on): a hidden count is a hatched bar reaching the threshold, a
+    hidden percentage no bar and `[c]`.
     """
-    import numpy as np
-
-    t = table.iloc[::-1]
+    safe = _Safe(table, threshold, **disclosure)
     k = len(columns)
-    fig, ax = _figure(8, 1.4 + 0.32 * len(t) * k)
-    pos = np.arange(len(t))
+    fig, ax = _figure(8, 1.4 + 0.32 * len(table) * k)
+    pos = np.arange(len(table))[::-1]  # first row at the top
     h = 0.8 / k
     for i, (col, lab) in enumerate(columns.items()):
-        vals = t[col].astype("float64")
-        ax.barh(pos + (k - 1 - i - (k - 1) / 2) * h, vals.fillna(0), h, color=PALETTE[i],
-                label=lab)
-    ax.set_yticks(pos, [str(i) for i in t.index])
+        at = pos + (k - 1 - i - (k - 1) / 2) * h
+        ax.barh(at, safe.num(col).fillna(0), h, color=PALETTE[i], label=lab)
+        if pct:
+            _mark_hidden(ax, at[safe.hidden(col)], horizontal=True)
+        else:
+            _small_bars(ax, at, safe.hidden(col), h, PALETTE[i], threshold, horizontal=True)
+    ax.set_yticks(pos, [str(i) for i in table.index])
     ax.xaxis.grid(True, color=GRID)
     if pct:
         _pct_axis(ax.xaxis)
     ax.set_xlabel(xlabel, fontsize=FONT)
     _legend(ax, loc="lower right")
     _title(ax, title)
-    fmt = (lambda v: _p(v)) if pct else (lambda v: "-" if pd.isna(v) else f"{v:g}")
+    fmt = _p if pct else (lambda v: "-" if pd.isna(v) else f"{v:g}")
     alt = (f"Bar chart. {title}. " + "; ".join(
-        f"{idx}: " + ", ".join(f"{lab} {fmt(table.loc[idx, col])}" for col, lab in columns.items())
-        for idx in table.index) + ".")
+        f"{idx}: " + ", ".join(f"{lab} {safe.say(col, i, fmt)}" for col, lab in columns.items())
+        for i, idx in enumerate(table.index)) + ".")
     return fig, alt
 
 
-def headline_chart(headline: pd.DataFrame) -> tuple[Figure, str]:
+def headline_chart(headline: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Headline percentages with 95% intervals beside England's published figure."""
     h = headline[headline["unit"] == "%"].dropna(subset=["value"])
     rows = h.rename(columns={"value": "pct"})
@@ -356,13 +537,13 @@ def headline_chart(headline: pd.DataFrame) -> tuple[Figure, str]:
               if isinstance(v, str) and "beyond" in v]
     title = (f"{len(beyond)} of the headline measures differ from England beyond chance"
              if beyond else "No headline measure differs from England beyond chance")
-    return england_dots_chart(rows, "measure", "england_value", title)
+    return england_dots_chart(rows, "measure", "england_value", title, threshold=threshold)
 
 
-def england_dots_chart(rows: pd.DataFrame, label: str, england_col: str, title: str
-                       ) -> tuple[Figure, str]:
+def england_dots_chart(rows: pd.DataFrame, label: str, england_col: str, title: str,
+                       threshold: int | None = None) -> tuple[Figure, str]:
     """Proportions with 95% intervals, each with England's published figure as a diamond."""
-    fig, alt = proportions_chart(rows, label, title=title, xlabel="Per cent")
+    fig, alt = proportions_chart(rows, label, title=title, xlabel="Per cent", threshold=threshold)
     ax = fig.axes[0]
     r = rows.dropna(subset=["pct"]).iloc[::-1].reset_index(drop=True)
     ys = [i for i, v in enumerate(r[england_col]) if not pd.isna(v)]
@@ -376,87 +557,117 @@ def england_dots_chart(rows: pd.DataFrame, label: str, england_col: str, title: 
     return fig, alt
 
 
-def long_plans_benchmark_chart(bench: pd.DataFrame) -> tuple[Figure, str]:
+def long_plans_benchmark_chart(bench: pd.DataFrame, threshold: int | None = None
+                               ) -> tuple[Figure, str]:
     """Two-years-or-more shares (a `long_plans.long_plan_benchmark` table) against England."""
-    ratios = [p / e for p, e in zip(bench["pct"], bench["england_pct"], strict=True)
+    safe = _Safe(bench[["n", "of", "pct"]], threshold)
+    ratios = [p / e for p, e in zip(safe.num("pct"), bench["england_pct"], strict=True)
               if e and not pd.isna(e) and not pd.isna(p)]
-    title = (f"Long plans run at up to {max(ratios):.1f} times England's share"
-             if ratios else "Plans lasting two years or more")
-    return england_dots_chart(bench, "measure", "england_pct", title)
+    if ratios and not safe.any("pct"):
+        title = f"Long plans run at up to {max(ratios):.1f} times England's share"
+    else:
+        title = "Plans lasting two years or more"
+    return england_dots_chart(bench, "measure", "england_pct", title, threshold=threshold)
 
 
-def category_chart(categories: pd.DataFrame) -> tuple[Figure, str]:
+def category_chart(categories: pd.DataFrame, threshold: int | None = None
+                   ) -> tuple[Figure, str]:
     """Plans started by initial category, children on a plan by latest (category_profile)."""
+    safe = _Safe(categories, threshold)
     top = categories["starts_pct"].idxmax()
-    title = f"{top} is the most common initial category ({_p(categories.loc[top, 'starts_pct'])}" \
-        " of plans started)"
+    i = list(categories.index).index(top)
+    if safe.hidden("starts_pct")[i]:
+        title = "Plans started by initial category and children on a plan by latest category"
+    else:
+        title = (f"{top} is the most common initial category "
+                 f"({_p(categories.loc[top, 'starts_pct'])} of plans started)")
     return bars_chart(categories, {"starts_pct": "Plans started (initial category)",
                                    "on_plan_pct": "Children on a plan (latest category)"},
-                      title=title, xlabel="Share")
+                      title=title, xlabel="Share", threshold=threshold)
 
 
-def factor_chart(factors: pd.DataFrame) -> tuple[Figure, str]:
+def factor_chart(factors: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Factors at assessment against England and neighbours (drivers.factor_shares)."""
     t = factors.set_index("factor")
     cols = {"pct": "This council", "england_pct": "England",
             "neighbours_pct": "Statistical neighbours"}
     cols = {k: v for k, v in cols.items() if k in t}
+    safe = _Safe(t, threshold)
     top = t.index[0] if len(t) else "no factor"
-    title = f"{top} is the factor recorded most often ({_p(t['pct'].iloc[0] if len(t) else None)})"
-    return bars_chart(t, cols, title=title, xlabel="Share of episodes with a factor recorded")
+    share = safe.say("pct", 0, _p) if len(t) else _p(None)
+    title = f"{top} is the factor recorded most often ({share})"
+    return bars_chart(t, cols, title=title, xlabel="Share of episodes with a factor recorded",
+                      threshold=threshold)
 
 
-def dv_chart(dv: pd.DataFrame) -> tuple[Figure, str]:
+def dv_chart(dv: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Domestic violence/abuse counted each episode once and as DfE's column sum."""
     t = dv.set_index("measure")
     cols = {"pct": "This council", "england_pct": "England",
             "neighbours_pct": "Statistical neighbours"}
     cols = {k: v for k, v in cols.items() if k in t}
-    once, summed = t["pct"].iloc[0], t["pct"].iloc[-1]
-    title = (f"Domestic abuse: {_p(once)} of episodes counted once, {_p(summed)} as DfE's "
-             f"columns add up")
-    return bars_chart(t, cols, title=title, xlabel="Share of episodes with a factor recorded")
+    safe = _Safe(t, threshold)
+    once, summed = safe.say("pct", 0, _p), safe.say("pct", len(t) - 1, _p)
+    if "suppressed" in (once, summed):
+        title = "Domestic abuse counted each episode once and as DfE's columns add up"
+    else:
+        title = (f"Domestic abuse: {once} of episodes counted once, {summed} as DfE's "
+                 f"columns add up")
+    return bars_chart(t, cols, title=title, xlabel="Share of episodes with a factor recorded",
+                      threshold=threshold)
 
 
-def cooccurring_chart(together: pd.DataFrame) -> tuple[Figure, str]:
+def cooccurring_chart(together: pd.DataFrame, threshold: int | None = None
+                      ) -> tuple[Figure, str]:
     """Factors recorded alongside domestic violence/abuse (drivers.dv_cooccurring)."""
     top = together.index[0] if len(together) else "no factor"
     title = f"{top} is recorded most often alongside domestic abuse"
     return bars_chart(together, {"with_dv_pct": "Episodes with domestic abuse",
                                  "without_dv_pct": "Episodes without"},
-                      title=title, xlabel="Share of episodes")
+                      title=title, xlabel="Share of episodes", threshold=threshold)
 
 
-def returns_chart(returns: pd.DataFrame) -> tuple[Figure, str]:
+def returns_chart(returns: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Re-plans by time since the previous plan ended (replans.return_profile)."""
     t = returns.iloc[:-1]
     cols = {"replans": "Re-plans", "same_cin_episode": "Case stayed open (same CIN episode)",
             "cin_plan_between": "CIN plan in between"}
     known = t.drop(index=[i for i in t.index if "previous plan" in str(i)])
     top = known["replans"].idxmax() if len(known) and known["replans"].sum() else None
+    # a count below the threshold is not compared with others: name the top only when shown
+    if top is not None and threshold is not None and known["replans"].max() < threshold:
+        top = None
     title = (f"Most re-plans with an earlier plan in the data came {top} after it ended"
              if top else "Re-plans by time since the previous plan ended")
-    return bars_chart(t, cols, title=title, xlabel="Re-plans started this year", pct=False)
+    return bars_chart(t, cols, title=title, xlabel="Re-plans started this year", pct=False,
+                      threshold=threshold)
 
 
-def durations_chart(profile: pd.DataFrame) -> tuple[Figure, str]:
+def durations_chart(profile: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Children on a plan by duration band against England (long_plans.duration_profile)."""
     cols = {"on_plan_pct": "This council", "england_on_plan_pct": "England",
             "neighbours_on_plan_pct": "Statistical neighbours"}
     cols = {k: v for k, v in cols.items() if k in profile}
-    last = profile.index[-1]
-    own = profile.loc[last, "on_plan_pct"]
-    eng = profile.loc[last, "england_on_plan_pct"] if "england_on_plan_pct" in profile else None
-    title = f"{_p(own)} of children on a plan have been on it 2 years or more" + (
+    safe = _Safe(profile, threshold)
+    last = len(profile) - 1
+    own = safe.say("on_plan_pct", last, _p)
+    eng = profile["england_on_plan_pct"].iloc[last] if "england_on_plan_pct" in profile else None
+    title = f"{own} of children on a plan have been on it 2 years or more" + (
         f", England {_p(eng)}" if eng is not None and not pd.isna(eng) else "")
-    return bars_chart(profile, cols, title=title, xlabel="Share of children on a plan")
+    if own == "suppressed":
+        title = "Children on a plan 2 years or more: suppressed (small numbers)" + (
+            f"; England {_p(eng)}" if eng is not None and not pd.isna(eng) else "")
+    return bars_chart(profile, cols, title=title, xlabel="Share of children on a plan",
+                      threshold=threshold)
 
 
-def approaching_chart(approaching: pd.DataFrame) -> tuple[Figure, str]:
+def approaching_chart(approaching: pd.DataFrame, threshold: int | None = None
+                      ) -> tuple[Figure, str]:
     """Children approaching two years on a plan (long_plans.approaching_two_years_summary)."""
-    total = int(approaching["children"].iloc[-1])
-    soon = int(approaching["children"].iloc[0])
+    safe = _Safe(approaching, threshold)
+    total = safe.say("children", len(approaching) - 1)
+    soon = safe.say("children", 0)
     title = f"{total} children have been on a plan 18 months or more; {soon} reach 2 years " \
         "within a month"
     return bars_chart(approaching.iloc[:-1], {"children": "Children"}, title=title,
-                      xlabel="Children", pct=False)
+                      xlabel="Children", pct=False, threshold=threshold)

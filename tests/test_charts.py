@@ -1,0 +1,131 @@
+"""Charts in a pack show no count below the threshold: not in labels, titles or alt text, and
+no bar or point whose size is such a count (data/sample: almost every count is below 5)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from helpers import small_numbers
+from matplotlib.patches import Rectangle
+
+from cpmetrics import charts, cohort, drivers, long_plans, replans, summary
+from cpmetrics.paths import data_path
+from cpmetrics.periods import Period
+from cpmetrics.sources import load
+
+T = 5
+
+
+@pytest.fixture(scope="module")
+def sample():
+    tables = load(data_path("data/sample"))
+    period = Period.ending("2018-03-31")
+    trend = cohort.cohort_trend(tables, period.end, reference_level=10, tolerance_pct=4)
+    bench = replans.replan_benchmark(tables.plans, period, "358")
+    return {
+        "trend": trend, "bench": bench,
+        "rates": cohort.rate_comparison(tables, period.end, "358"),
+        "headline": summary.headline_table(tables, period, "358"),
+        "cohort_share": replans.cohort_replans(tables.plans, period.end),
+        "quarters": replans.replans_by_quarter(tables.plans, period),
+        "rolling": replans.rolling_replans(tables.plans, period.end),
+        "funnel": replans.replan_funnel(tables.plans, period),
+        "returns": replans.return_profile(tables, period),
+        "lp_bench": long_plans.long_plan_benchmark(tables.plans, period, "358"),
+        "profile": long_plans.duration_profile(tables.plans, period, "358"),
+        "approaching": long_plans.approaching_two_years_summary(tables.plans, period.end),
+        "categories": drivers.category_profile(tables.plans, period),
+        "factors": drivers.factor_shares(tables, period, "358").head(12),
+        "dv": drivers.dv_episode_share(tables, period, "358"),
+        "together": drivers.dv_cooccurring(tables, period),
+    }
+
+
+CHARTS = {
+    "cohort": lambda d, t: charts.cohort_chart(d["trend"], threshold=t),
+    "starts_ends": lambda d, t: charts.starts_ends_chart(d["trend"], threshold=t),
+    "rate": lambda d, t: charts.rate_chart(d["rates"], threshold=t),
+    "headline": lambda d, t: charts.headline_chart(d["headline"], threshold=t),
+    "proportions": lambda d, t: charts.proportions_chart(
+        d["cohort_share"], "children", what="Children on a re-plan", threshold=t),
+    "benchmark": lambda d, t: charts.benchmark_chart(d["bench"], "Re-plans", threshold=t),
+    "quarters": lambda d, t: charts.replan_quarter_chart(d["quarters"], d["bench"], threshold=t),
+    "rolling": lambda d, t: charts.rolling_chart(d["rolling"], d["bench"], threshold=t),
+    "funnel": lambda d, t: charts.funnel_chart(d["funnel"], threshold=t),
+    "returns": lambda d, t: charts.returns_chart(d["returns"], threshold=t),
+    "long_plans": lambda d, t: charts.long_plans_benchmark_chart(d["lp_bench"], threshold=t),
+    "durations": lambda d, t: charts.durations_chart(d["profile"], threshold=t),
+    "approaching": lambda d, t: charts.approaching_chart(d["approaching"], threshold=t),
+    "categories": lambda d, t: charts.category_chart(d["categories"], threshold=t),
+    "factors": lambda d, t: charts.factor_chart(d["factors"], threshold=t),
+    "dv": lambda d, t: charts.dv_chart(d["dv"], threshold=t),
+    "cooccurring": lambda d, t: charts.cooccurring_chart(d["together"], threshold=t),
+}
+
+
+def words_on(fig) -> list[str]:
+    """Every text drawn on the figure but the axis tick labels: titles, labels on bars and
+    dots, legend entries."""
+    texts = [t.get_text() for t in fig.texts]
+    for leg in fig.legends:
+        texts += [t.get_text() for t in leg.get_texts()]
+    for ax in fig.axes:
+        texts += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        texts += [t.get_text() for t in ax.texts]
+    return texts
+
+
+def bar_sizes(fig) -> list[float]:
+    """Lengths of the filled bars (hatched outlines stand for '<5' and are left out)."""
+    sizes = []
+    for ax in fig.axes:
+        for p in ax.patches:
+            if isinstance(p, Rectangle) and p.get_fill() and not p.get_hatch():
+                sizes += [abs(p.get_height()), abs(p.get_width())]
+    return sizes
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_with_a_threshold_no_label_or_alt_text_carries_a_small_count(sample, name):
+    fig, alt = CHARTS[name](sample, T)
+    for text in [alt, *words_on(fig)]:
+        assert small_numbers(text, T) == [], f"{name}: {text!r}"
+
+
+@pytest.mark.parametrize("name", ["cohort", "starts_ends", "returns", "approaching"])
+def test_with_a_threshold_no_bar_or_point_is_a_small_count(sample, name):
+    fig, _ = CHARTS[name](sample, T)
+    assert not [s for s in bar_sizes(fig) if 0 < s < T and float(s).is_integer()]
+    for ax in fig.axes:
+        for line in ax.lines:
+            y = np.asarray(line.get_ydata(), dtype=float)
+            assert not ((y > 0) & (y < T) & (y == np.round(y))).any(), name
+
+
+@pytest.mark.parametrize("name", ["proportions", "benchmark", "headline", "long_plans"])
+def test_a_percentage_resting_on_a_small_count_is_not_drawn_or_said(sample, name):
+    fig, alt = CHARTS[name](sample, T)
+    # every council figure in the sample rests on a count below 5: only England's % remain
+    said = set(re.findall(r"(\d+\.\d)%", alt))
+    england = {f"{v:.1f}" for v in (18.7, 19.8, 2.1, 3.4)}
+    assert said <= england, said - england
+    assert "[c]" in " ".join(words_on(fig))
+
+
+def test_without_a_threshold_nothing_is_hidden(sample):
+    """Interactive work is not suppressed: the counts are there (so the tests above bite)."""
+    _, alt = CHARTS["returns"](sample, None)
+    assert "Re-plans 1" in alt
+    _, alt = CHARTS["cohort"](sample, None)
+    assert small_numbers(alt, T)
+    fig, _ = CHARTS["starts_ends"](sample, None)
+    assert [s for s in bar_sizes(fig) if 0 < s < T]
+
+
+def test_hidden_counts_are_hatched_bars_reaching_the_threshold(sample):
+    fig, alt = CHARTS["returns"](sample, T)
+    hatched = [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
+    assert hatched and {round(p.get_width()) for p in hatched if p.get_width()} == {T}
+    assert "Re-plans <5" in alt

@@ -25,8 +25,9 @@ from cpmetrics.periods import Period
 from cpmetrics.proportion import Proportion
 from cpmetrics.tables import Tables
 
-COLUMNS = ["measure", "unit", "n", "of", "value", "ci_low", "ci_high", "year_ago",
-           "neighbours_value", "england_value", "published_year", "vs_england"]
+COLUMNS = ["measure", "unit", "n", "of", "value", "ci_low", "ci_high", "year_ago_n",
+           "year_ago_of", "year_ago", "neighbours_value", "england_value", "published_year",
+           "vs_england"]
 
 
 def versus(p: Proportion | None, england: float | None) -> str | None:
@@ -52,8 +53,14 @@ def _rate(n: int, la: str, at: pd.Timestamp) -> float | None:
 
 def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | None = None
                    ) -> pd.DataFrame:
-    """One row per headline measure: n of N and % (95% Wilson interval) this period, % a year
-    ago, the neighbours' mean and England's published %, and whether the gap is beyond chance."""
+    """One row per headline measure: n of N and % (95% Wilson interval) this period, the same a
+    year ago, the neighbours' mean and England's published %, and whether the gap is beyond chance.
+
+    Each column holds one kind of figure, so disclosure control can read it:
+    `n`/`of` and `year_ago_n`/`year_ago_of` are counts; `value` and `year_ago`
+    are in the row's `unit` and go with them (`value` with `n`/`of`, `year_ago`
+    with `year_ago_n`/`year_ago_of`).
+    """
     plans, d = tables.plans, period.end
     ago_d, ago = d - pd.DateOffset(years=1), period.year_earlier()
     rows = []
@@ -67,6 +74,8 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
             "of": now.of if now is not None else None,
             "value": now.pct if now is not None else None,
             "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
+            "year_ago_n": before.n if before is not None else None,
+            "year_ago_of": before.of if before is not None else None,
             "year_ago": before.pct if before is not None else None,
             "neighbours_value": pub.get("neighbours"), "england_value": pub.get("england"),
             "published_year": pub.get("year_label"),
@@ -76,9 +85,10 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
     n_now, n_ago = on_plan(plans, d), on_plan(plans, ago_d)
     rate_pub = published_figure(la, "on_plan_rate_per_10k", d, sn_grouping)
     rows.append({"measure": "Children on a plan", "unit": "children", "n": n_now, "of": None,
-                 "value": n_now, "year_ago": n_ago})
+                 "value": n_now, "year_ago_n": n_ago, "year_ago": n_ago})
     rows.append({"measure": "Children on a plan per 10,000 children", "unit": "per 10,000",
-                 "n": n_now, "value": _rate(n_now, la, d), "year_ago": _rate(n_ago, la, ago_d),
+                 "n": n_now, "value": _rate(n_now, la, d), "year_ago_n": n_ago,
+                 "year_ago": _rate(n_ago, la, ago_d),
                  "neighbours_value": rate_pub["neighbours"], "england_value": rate_pub["england"],
                  "published_year": rate_pub["year_label"], "vs_england": None})
     add("Children on a plan: second or subsequent plan",
@@ -93,7 +103,7 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
         starts_dv(tables, ago), None)
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["measure"] = out["measure"].astype("string")
-    for c in ("n", "of"):
+    for c in ("n", "of", "year_ago_n", "year_ago_of"):
         out[c] = out[c].astype("Int64")
     for c in ("value", "ci_low", "ci_high", "year_ago", "neighbours_value", "england_value"):
         out[c] = out[c].astype("float64")

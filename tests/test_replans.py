@@ -98,3 +98,19 @@ def test_auto_grouping_from_a_params_file_is_the_grouping_in_force():
         fig = published_figure("358", "starts_second_or_subsequent_pct", "2018-09-30", grouping)
         assert (fig["neighbours"], fig["neighbours_n"], fig["neighbours_of"]) == (19.8, 10, 10)
         assert fig["year_label"] == "2016-17" and fig["england"] == 18.7
+
+
+def test_neighbours_that_cannot_be_found_are_not_available_not_0_of_0():
+    from cpmetrics.comparison import neighbours_area, neighbours_label
+
+    assert neighbours_label({"neighbours_n": 10, "neighbours_of": 10}) == "10 of 10"
+    assert neighbours_label({"neighbours_n": 0, "neighbours_of": 10}) == "none of 10 published"
+    missing = {"neighbours_n": 0, "neighbours_of": 0, "year_label": "2016-17"}
+    assert neighbours_area(missing) == "Statistical neighbours' mean, 2016-17 (not available)"
+
+
+def test_replan_benchmark_names_traffords_ten_neighbours():
+    t = history(plan("A", "2018-05-01"))
+    bench = r.replan_benchmark(t.plans, Period.ending("2018-09-30"), "358", "auto")
+    assert bench["area"].iloc[1] == "Statistical neighbours' mean, 2016-17 (10 of 10)"
+    assert bench["pct"].iloc[1] == 19.8

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cpmetrics.comparison import published_figure
+from cpmetrics.comparison import neighbours_area, published_figure
 from cpmetrics.measures import on_plan
 from cpmetrics.periods import DateLike, as_date, month_end
 from cpmetrics.series import monthly_series
@@ -141,9 +141,8 @@ def rate_comparison(tables: Tables, at: DateLike, la: str, sn_grouping: str | No
         own = rate_per_10k(n, la, d)
     except Exception:  # unknown council number: no population, say so by a blank
         own = None
-    pub = published_figure(la, "on_plan_rate_per_10k", d)
-    nb = (f"Statistical neighbours' mean, {pub['year_label']} "
-          f"({pub['neighbours_n']} of {pub['neighbours_of']})")
+    pub = published_figure(la, "on_plan_rate_per_10k", d, sn_grouping)
+    nb = neighbours_area(pub)
     rows = [
         {"area": f"This council, {d:%d %B %Y}", "rate_per_10k": own, "on_plan": n},
         {"area": nb, "rate_per_10k": pub["neighbours"], "on_plan": None},

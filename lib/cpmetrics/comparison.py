@@ -89,6 +89,22 @@ def neighbours(la: str, year: int, sn_grouping: str | None = None) -> tuple[list
     return [str(x) for x in mine["neighbour"]], g.name
 
 
+def neighbours_label(pub: dict) -> str:
+    """How many neighbours a `published_figure` mean rests on: "10 of 10", "none of 10
+    published", or "not available" when the neighbours could not be found (never "0 of 0")."""
+    if not pub.get("neighbours_of"):
+        return "not available"
+    if not pub.get("neighbours_n"):
+        return f"none of {pub['neighbours_of']} published"
+    return f"{pub['neighbours_n']} of {pub['neighbours_of']}"
+
+
+def neighbours_area(pub: dict) -> str:
+    """The neighbours' row label: "Statistical neighbours' mean, 2016-17 (10 of 10)"."""
+    year = f", {pub['year_label']}" if pub.get("year_label") else ""
+    return f"Statistical neighbours' mean{year} ({neighbours_label(pub)})"
+
+
 def published_figure(la: str, measure: str, at: DateLike, sn_grouping: str | None = None
                      ) -> dict:
     """Neighbours' mean and England for one published measure, in the year to compare with at `at`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpmetrics.comparison import proportion_rows, published_figure
+from cpmetrics.comparison import neighbours_label, proportion_rows, published_figure
 from cpmetrics.durations import BAND_LABELS, TWO_YEARS, days_on_plan
 from cpmetrics.measures import current_plans, ended_2y_plus, ended_by_duration, on_plan_2y_plus
 from cpmetrics.measures import on_plan_by_duration as _on_plan_by_duration
@@ -59,7 +59,7 @@ def long_plan_benchmark(plans: pd.DataFrame, period: Period, la: str,
         rows.append({"measure": label, "n": own.n, "of": own.of, "pct": own.pct,
                      "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
                      "neighbours_pct": pub["neighbours"],
-                     "neighbours_n": f"{pub['neighbours_n']} of {pub['neighbours_of']}",
+                     "neighbours_n": neighbours_label(pub),
                      "england_pct": pub["england"], "published_year": pub["year_label"]})
     out = pd.DataFrame(rows)
     out["measure"] = out["measure"].astype("string")

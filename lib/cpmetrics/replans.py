@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cpmetrics.comparison import proportion_rows, published_figure
+from cpmetrics.comparison import neighbours_area, proportion_rows, published_figure
 from cpmetrics.measures import on_plan_second_or_subsequent, started
 from cpmetrics.periods import (
     DateLike,
@@ -203,9 +203,7 @@ def replan_benchmark(plans: pd.DataFrame, period: Period, la: str,
     pub = published_figure(la, "starts_second_or_subsequent_pct", period.end, sn_grouping)
     rows = proportion_rows({f"This council, {period.label()}": own}, label="area")
     extra = pd.DataFrame({
-        "area": [f"Statistical neighbours' mean, {pub['year_label']} "
-                 f"({pub['neighbours_n']} of {pub['neighbours_of']})",
-                 f"England, {pub['year_label']}"],
+        "area": [neighbours_area(pub), f"England, {pub['year_label']}"],
         "pct": [pub["neighbours"], pub["england"]],
     })
     out = pd.concat([rows, extra], ignore_index=True)

@@ -7,13 +7,12 @@ import re
 
 import numpy as np
 import pytest
-from helpers import small_numbers
-from matplotlib.patches import Rectangle
-
 from cpmetrics import charts, cohort, drivers, long_plans, replans, summary
 from cpmetrics.paths import data_path
 from cpmetrics.periods import Period
 from cpmetrics.sources import load
+from helpers import small_numbers
+from matplotlib.patches import Rectangle
 
 T = 5
 

@@ -219,3 +219,50 @@ def test_failing_notebook_leaves_previous_pack_and_exits_1(sample_pack, tmp_path
     assert any(o.get("ename") == "ValueError" for c in executed.cells
                for o in c.get("outputs", []))
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.fixture(scope="module")
+def project_sample_pack(tmp_path_factory) -> Path:
+    """The project's own notebooks over the hand-made sample: nearly every count is below 5."""
+    if not PROJECT_NOTEBOOKS:
+        pytest.skip("the project's notebooks have not landed yet")
+    tmp = tmp_path_factory.mktemp("project-sample-pack")
+    params = tmp / "2018-03.yaml"
+    params.write_text(SAMPLE_PARAMS)
+    out = tmp / "outputs"
+    done = run_pack("--params", str(params), "--out", str(out), "--jobs", "2", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return out / "2018-03"
+
+
+def test_no_chart_shows_or_describes_a_small_count(project_sample_pack):
+    import html as html_lib
+
+    from helpers import small_numbers
+
+    d = project_sample_pack
+    alts = {p.name: p.read_text() for p in d.glob("charts/*.txt")}
+    assert len(alts) >= 20
+    for page in d.glob("*.html"):
+        for i, alt in enumerate(re.findall(r'\balt="([^"]*)"', page.read_text())):
+            alts[f"{page.name} image {i + 1}"] = html_lib.unescape(alt)
+    leaks = {name: small_numbers(alt) for name, alt in alts.items() if small_numbers(alt)}
+    assert leaks == {}, leaks
+    assert any("<5" in alt for alt in alts.values())
+
+
+def test_project_pages_show_no_small_count_no_index_and_no_na(project_sample_pack):
+    d = project_sample_pack
+    for page in d.glob("0*.html"):
+        text = page.read_text()
+        cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", text)
+        assert cells, page.name
+        assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], page.name
+        assert not [c for c in cells if c in ("&lt;NA&gt;", "NaN", "<NA>")], page.name
+        assert not re.search(r"neighbours[^<]{0,40}\(?0 of 0\b", text), page.name
+        # no 0, 1, 2... row-number column: a RangeIndex is not shown
+        assert not re.search(r"<tbody>\s*<tr>\s*<th>0</th>", text), page.name
+    for csv in d.glob("tables/*.csv"):
+        for line in csv.read_text().splitlines()[1:]:
+            cells = re.findall(r'"[^"]*"|[^,]+', line)
+            assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], f"{csv.name}: {line}"

@@ -1,4 +1,4 @@
-"""Build small plan histories and CIN census files by hand, for tests that read like the definition."""
+"""Small plan histories and CIN census files built by hand, for tests that read like metrics.md."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-
 from cpmetrics.history import build_plans
 from cpmetrics.quality import check
 from cpmetrics.tables import ASSESSMENT_COLUMNS, Tables, conform

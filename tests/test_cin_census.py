@@ -3,12 +3,11 @@
 from pathlib import Path
 
 import pytest
-from helpers import assessment_xml, census_xml, child_xml, cpp_xml, episode_xml
-
 from cpmetrics import measures as m
 from cpmetrics.errors import InputError
 from cpmetrics.periods import Period, as_date
 from cpmetrics.sources import load
+from helpers import assessment_xml, census_xml, child_xml, cpp_xml, episode_xml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cin-census"
 
@@ -66,7 +65,8 @@ def test_plan_open_in_one_file_and_ended_in_the_next(tmp_path):
 
 def test_later_collection_wins_whatever_the_file_names(tmp_path):
     # the 2018 file is named so it sorts first; its end date still wins
-    census_xml(tmp_path / "b_2017.xml", [child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10")))],
+    first = child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10")))
+    census_xml(tmp_path / "b_2017.xml", [first],
                reference_date="2017-03-31", year="2017")
     census_xml(tmp_path / "a_2018.xml",
                [child_xml("X1", episode_xml("2016-04-01", cpp_xml("2016-05-10", "2017-06-30")))],
@@ -75,7 +75,8 @@ def test_later_collection_wins_whatever_the_file_names(tmp_path):
 
 
 def test_unborn_child_with_only_expected_birth_date(tmp_path):
-    kid = child_xml("U1", episode_xml("2018-01-05", cpp_xml("2018-02-01")), birth=None, expected="2018-04-20")
+    kid = child_xml("U1", episode_xml("2018-01-05", cpp_xml("2018-02-01")), birth=None,
+                    expected="2018-04-20")
     t = load(census_xml(tmp_path / "c.xml", [kid]))
     assert m.on_plan(t.plans, as_date("2018-03-31")) == 1
     c = t.children.iloc[0]
@@ -89,7 +90,8 @@ def pd_nat():
 
 
 def test_referral_source_3a_is_not_a_factor(tmp_path):
-    kid = child_xml("R1", episode_xml("2017-04-10", assessment_xml("2017-04-11", "2017-04-25", "2A"),
+    factors = assessment_xml("2017-04-11", "2017-04-25", "2A")
+    kid = child_xml("R1", episode_xml("2017-04-10", factors,
                                       cpp_xml("2017-05-01"), referral_source="3A"))
     t = load(census_xml(tmp_path / "r.xml", [kid]))
     assert m.starts_dv(t, Period.ending("2018-03-31")).n == 0
@@ -112,9 +114,8 @@ def test_wrong_root_is_refused(tmp_path):
 
 @pytest.mark.parametrize("year", range(2017, 2027))
 def test_every_collection_year_loads(tmp_path, year):
-    from lxml import etree
-
     from cpmetrics.synthetic import write_census
+    from lxml import etree
 
     (path,) = write_census(tmp_path, seed=5, start_year=year, end_year=year, children_scale=0.2,
                            faults=False)

@@ -1,10 +1,9 @@
 """Every edge metrics.md decides, on small histories worked out by hand."""
 
 import pandas as pd
-from helpers import assessment, history, plan
-
 from cpmetrics import measures as m
 from cpmetrics.periods import Period, as_date
+from helpers import assessment, history, plan
 
 D = as_date("2018-03-31")
 YEAR = Period.ending("2018-03-31")
@@ -34,7 +33,8 @@ def test_729_against_730_days_on_plan_across_29_february():
     t = history(plan("A", "2016-02-01"))
     assert m.on_plan_2y_plus(t.plans, as_date("2018-01-29")).n == 0
     assert m.on_plan_2y_plus(t.plans, as_date("2018-01-30")).n == 1
-    ended = history(plan("B", "2016-02-01", end="2018-01-29"), plan("C", "2016-02-01", end="2018-01-30"))
+    ended = history(plan("B", "2016-02-01", end="2018-01-29"),
+                    plan("C", "2016-02-01", end="2018-01-30"))
     p = m.ended_2y_plus(ended.plans, YEAR)
     assert (p.n, p.of) == (1, 2)
     bands = m.ended_by_duration(ended.plans, YEAR)
@@ -117,7 +117,8 @@ def test_proportion_of_zero_has_no_percentage():
 
 
 def test_unusable_records_are_rejected_and_counted():
-    t = history(plan("A", "2017-02-31"), plan("", "2017-05-01"), plan("B", "2017-05-01", end="2017-04-01"),
+    t = history(plan("A", "2017-02-31"), plan("", "2017-05-01"),
+                plan("B", "2017-05-01", end="2017-04-01"),
                 plan("C", "2017-05-01"))
     assert (t.counts.read, t.counts.loaded, t.counts.rejected) == (4, 1, 3)
     reasons = " | ".join(t.rejects["reason"])

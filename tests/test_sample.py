@@ -1,4 +1,4 @@
-"""The committed sample (data/sample), measured against the figures worked out by hand in its README."""
+"""The committed sample (data/sample) against the figures worked out by hand in its README."""
 
 import json
 import subprocess
@@ -58,7 +58,8 @@ def test_sample_at_31_march_2017():
 
 def test_cli_metrics_prints_the_same_json():
     out = subprocess.run(
-        [sys.executable, "-m", "cpmetrics", "metrics", "--data", str(SAMPLE), "--period-end", "2018-03-31"],
+        [sys.executable, "-m", "cpmetrics", "metrics", "--data", str(SAMPLE),
+         "--period-end", "2018-03-31"],
         capture_output=True, text=True, check=True,
     )
     got = json.loads(out.stdout)

@@ -96,7 +96,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f" {q['rejected']} rejected; {q['plans']} plans measured; {len(findings)} findings"
         )
         if len(findings):
-            with_cols = findings[["source_file", "location", "child_id", "rule", "message", "action"]]
+            cols = ["source_file", "location", "child_id", "rule", "message", "action"]
+            with_cols = findings[cols]
             print(with_cols.to_string(index=False, max_colwidth=90))
     return EXIT_FOUND if tables.counts.rejected else EXIT_OK
 
@@ -151,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     m = add("metrics", cmd_metrics, "print the headline measures as JSON")
-    m.add_argument("--data", required=True, help="CIN census XML file or folder, Annex A, CSV folder")
+    m.add_argument("--data", required=True,
+                   help="CIN census XML file or folder, Annex A, tidy CSV folder")
     m.add_argument("--period-end", required=True, type=_date, help="reporting date D, YYYY-MM-DD")
     m.add_argument("--period-start", type=_date, help="P0 (default: 1 April before D)")
     m.add_argument("--la", help="DfE LA number for the rate per 10,000 (default: from the data)")

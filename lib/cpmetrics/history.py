@@ -146,7 +146,8 @@ def build_plans(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
                 "location": r.location,
                 "child_id": r.child_id,
                 "rule": "L03",
-                "message": f"the plan starting {r.start_date:%Y-%m-%d} is recorded twice in this file",
+                "message": f"the plan starting {r.start_date:%Y-%m-%d} is recorded twice"
+                " in this file",
                 "action": "measured once",
             }
         )
@@ -180,6 +181,8 @@ def derive(plans: pd.DataFrame) -> pd.DataFrame:
     ]
     prev_end = plans.groupby("child_id", sort=False)["end_date"].shift(1)
     plans["previous_end_date"] = prev_end.where(~first).astype(DATE)
-    overlap = ~first & (plans["previous_end_date"].isna() | (plans["start_date"] < plans["previous_end_date"]))
-    plans["child_overlaps"] = overlap.groupby(plans["child_id"], sort=False).transform("any").astype(bool)
+    prev_end = plans["previous_end_date"]
+    overlap = ~first & (prev_end.isna() | (plans["start_date"] < prev_end))
+    by_child = overlap.groupby(plans["child_id"], sort=False)
+    plans["child_overlaps"] = by_child.transform("any").astype(bool)
     return plans

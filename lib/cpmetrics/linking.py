@@ -20,7 +20,7 @@ def factor_flags(factors: pd.Series, codes: tuple[str, ...] = DV_FACTORS) -> pd.
 
 
 def linked_assessments(plans: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of (plan, assessment) that are linked: same episode, assessed on or before the start."""
+    """Linked (plan, assessment) pairs: same episode, assessed on or before the plan started."""
     a = assessments.assign(
         assessed=assessments["authorisation_date"].fillna(assessments["actual_start_date"])
     )

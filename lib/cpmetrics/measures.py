@@ -17,7 +17,7 @@ from cpmetrics.tables import CATEGORIES, Tables
 
 
 def open_at(plans: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
-    """Plans open at `at`: started on or before it and not ended by it (a plan ending on `at` is not open)."""
+    """Plans open at `at`: started on or before it, not ended by it (ending on `at` is not open)."""
     return (plans["start_date"] <= at) & (plans["end_date"].isna() | (plans["end_date"] > at))
 
 
@@ -76,7 +76,7 @@ def ended(plans: pd.DataFrame, period: Period) -> int:
 
 
 def ended_2y_plus(plans: pd.DataFrame, period: Period) -> Proportion:
-    """Plans ended in the period that lasted 730 days or more (DfE: ceased plans lasting 2 years+)."""
+    """Plans ended in the period that lasted 730 days or more (DfE: ceased, lasting 2 years+)."""
     e = ended_plans(plans, period)
     days = (e["end_date"] - e["start_date"]).dt.days + 1
     return Proportion(int((days >= TWO_YEARS).sum()), len(e))

@@ -111,14 +111,31 @@ def render_png(fig: Any) -> bytes:
     """The figure as PNG bytes, drawn once.
 
     A figure with a layout engine (constrained or tight, as `cpmetrics.charts`
-    makes them) already fits its canvas, so the second draw that
-    `bbox_inches="tight"` costs is skipped; light PNG compression, because
-    drawing and encoding charts is most of what a pack spends its time on.
+    makes them) is drawn once on an Agg canvas, laying itself out as it draws,
+    and that canvas is encoded: `savefig` would draw it twice (a first pass
+    only to lay it out), and `bbox_inches="tight"` is not needed as the figure
+    already fits its canvas. Light PNG compression, because drawing and
+    encoding charts is most of what a pack spends its time on.
     """
     buf = io.BytesIO()
     engine = fig.get_layout_engine() if hasattr(fig, "get_layout_engine") else None
-    extra = {} if engine is not None else {"bbox_inches": "tight"}
-    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 3}, **extra)
+    if engine is None:
+        fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 3},
+                    bbox_inches="tight")
+        return buf.getvalue()
+    import matplotlib.image
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    old_canvas, old_dpi = fig.canvas, fig.dpi
+    canvas = FigureCanvasAgg(fig)
+    try:
+        fig.dpi = DPI
+        canvas.draw()
+        matplotlib.image.imsave(buf, canvas.buffer_rgba(), format="png", origin="upper",
+                                dpi=DPI, pil_kwargs={"compress_level": 3})
+    finally:
+        fig.dpi = old_dpi
+        fig.set_canvas(old_canvas)
     return buf.getvalue()
 
 

@@ -147,7 +147,10 @@ _pack._preload()
 _pack._install_load_cache()
 _pack._KERNEL_RC = dict(matplotlib.rcParams)
 _pack._KERNEL_WARNINGS = list(_w.filters)
-del _w, _pack
+import gc as _gc
+_gc.collect()
+_gc.freeze()  # what every notebook shares is never scanned again by the collector
+del _w, _pack, _gc
 """
 
 _RESET = """
@@ -192,14 +195,13 @@ def _run_quiet(kc: Any, code: str, timeout: float = 120) -> None:
         raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
 
 
-def _kernel(root: Path) -> tuple[Any, Any]:
-    """This worker's kernel (started once, restarted if it died) and a client for set-up code."""
-    km, kc = _KERNEL.get("km"), _KERNEL.get("kc")
-    if km is not None and km.is_alive():
-        return km, kc
+def _start_kernel(root: Path) -> None:
+    """Start this worker's kernel process and its client, without waiting for it to be ready."""
+    km = _KERNEL.get("km")
     if km is not None:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        if km.is_alive():
+            return
+        _shutdown_kernel()
     from multiprocessing import util
 
     from jupyter_client.kernelspec import KernelSpecManager
@@ -211,22 +213,63 @@ def _kernel(root: Path) -> tuple[Any, Any]:
     km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
     log = Path(tempfile.gettempdir()) / f"cpmetrics-kernel-{os.getpid()}.log"
     with open(log, "wb") as err:  # the kernel's own start-up chatter; notebook output is on iopub
-        km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL, stderr=err)
+        # no IPython history: a pack's kernel has no use for it, and saving it to sqlite
+        # after every cell cost time
+        km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL,
+                        stderr=err, extra_arguments=["--HistoryManager.enabled=False"])
     kc = km.client()
     kc.start_channels()
+    _KERNEL.update(km=km, kc=kc, log=log, ready=False)
+    util.Finalize(km, _shutdown_kernel, exitpriority=10)
+
+
+def _kernel(root: Path) -> tuple[Any, Any]:
+    """This worker's kernel (started once, restarted if it died), ready and warmed up."""
+    km = _KERNEL.get("km")
+    if km is None or not km.is_alive():
+        _start_kernel(root)
+    km, kc = _KERNEL["km"], _KERNEL["kc"]
+    if _KERNEL.get("ready"):
+        return km, kc
     try:
         kc.wait_for_ready(timeout=120)
     except RuntimeError as exc:
-        tail = log.read_text(errors="replace")[-2000:]
+        log = _KERNEL["log"]
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        _shutdown_kernel()
         raise RuntimeError(f"the kernel did not start ({exc}); {log} ends:\n{tail}") from exc
     _run_quiet(kc, _WARMUP)
-    _KERNEL.update(km=km, kc=kc)
-    util.Finalize(km, _shutdown_kernel, exitpriority=10)
+    _KERNEL["ready"] = True
     return km, kc
+
+
+def _worker_start(root: Path) -> None:
+    """A worker's first moments: its kernel boots while the worker imports what it needs.
+
+    jsonschema (imported by nbformat) compiles a grammar for its optional IRI
+    format checker when `rfc3987_syntax` is installed, most of a second per
+    process; nbformat never checks formats, so workers skip it. Failures here
+    are left for the first notebook to report.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    try:
+        _start_kernel(root)
+    except Exception:  # noqa: BLE001 - run_notebook starts it again and says what is wrong
+        pass
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    _exporter()
+    try:
+        _kernel(root)
+    except Exception:  # noqa: BLE001 - as above
+        pass
 
 
 def _shutdown_kernel() -> None:
     km, kc = _KERNEL.pop("km", None), _KERNEL.pop("kc", None)
+    _KERNEL.pop("ready", None)
     if kc is not None:
         kc.stop_channels()
     if km is not None:
@@ -414,24 +457,36 @@ def external_refs(page: str) -> list[str]:
     return [page[max(0, m.start() - 20): m.end() + 40] for m in found]
 
 
-def export_page(nb: Any, title: str) -> str:
-    """A notebook as a self-contained HTML page: markdown and outputs, no code, no stderr."""
+@functools.cache
+def _exporter() -> Any:
+    """One HTML exporter per process: its templates are compiled once, not once per page."""
     from nbconvert import HTMLExporter
 
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="lab",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
     )
+
+
+def export_page(nb: Any, title: str) -> str:
+    """A notebook as a self-contained HTML page: markdown and outputs, no code, no stderr."""
+    import nbformat
+
+    # a new notebook holding the same outputs less stderr (the exporter copies what it changes)
+    cells = []
+    for cell in nb.cells:
+        cell = nbformat.NotebookNode(cell)
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+        cells.append(cell)
+    nb = nbformat.NotebookNode({**nb, "cells": cells})
+    exporter = _exporter()
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     back = '<p class="pack-nav"><a href="index.html">Back to the pack contents</a></p>'
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
@@ -441,11 +496,12 @@ def export_page(nb: Any, title: str) -> str:
 # ---- running many notebooks ------------------------------------------------------------------
 
 
-def _pool(jobs: int) -> cf.ProcessPoolExecutor:
+def _pool(jobs: int, root: Path) -> cf.ProcessPoolExecutor:
     import multiprocessing as mp
 
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method))
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
+                                  initializer=_worker_start, initargs=(root,))
 
 
 def run_notebooks(
@@ -459,7 +515,8 @@ def run_notebooks(
     """
     from tqdm import tqdm
 
-    with _pool(jobs) as pool:
+    root = tasks[0].root if tasks else project_root()
+    with _pool(jobs, root) as pool:
         futures = {pool.submit(run_notebook, t): t for t in tasks}
         if started is not None:
             started()
@@ -507,6 +564,16 @@ def _tables(path: Path) -> Any:
     return _load_cached(_fingerprint(path))
 
 
+@functools.lru_cache(maxsize=4)
+def _secrets_cached(fingerprint: tuple) -> Secrets:
+    return secrets_of(_load_cached(fingerprint))
+
+
+def _secrets(path: Path) -> Secrets:
+    """The data set's child ids and birth dates, worked out once per process."""
+    return _secrets_cached(_fingerprint(path))
+
+
 def pack_metrics(params: Params, root: Path) -> dict:
     """metrics.json: what `cpmetrics metrics` prints for this period and data, suppressed,
     plus a `pack` object of our own."""
@@ -526,7 +593,7 @@ def pack_metrics(params: Params, root: Path) -> dict:
         "la": params.la,
         "suppression_threshold": params.suppression_threshold,
         "cpmetrics_version": __version__,
-        "made_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "made_at": _now(),
         "wilson_95": _intervals(out),
     }
     return out
@@ -867,8 +934,43 @@ def _keep_failed(build: Path, dest: Path) -> Path:
     return kept
 
 
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class _Ahead:
+    """What a pack needs from the data and its params alone (metrics.json, quality.csv and
+    what must never appear in it), worked out in this process while the notebooks run."""
+
+    def __init__(self, params_list: list[Params], root: Path) -> None:
+        self.params_list, self.root = params_list, root
+        self._lock = threading.Lock()
+        self._done: dict[str, tuple[dict, list[dict[str, Any]], Secrets]] = {}
+
+    def get(self, params: Params) -> tuple[dict, list[dict[str, Any]], Secrets]:
+        with self._lock:
+            if params.month not in self._done:
+                self._done[params.month] = (
+                    pack_metrics(params, self.root),
+                    _quality_rows(params, self.root),
+                    _secrets(params.data_path(self.root)),
+                )
+            return self._done.pop(params.month)  # each pack takes its own once
+
+    def run(self) -> None:
+        for p in self.params_list:
+            try:
+                with self._lock:
+                    if p.month not in self._done:
+                        self._done[p.month] = (pack_metrics(p, self.root),
+                                               _quality_rows(p, self.root),
+                                               _secrets(p.data_path(self.root)))
+            except Exception:  # noqa: BLE001 - finish_pack works it out again and reports it
+                pass
+
+
 def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookResult],
-                root: Path) -> PackResult:
+                root: Path, ahead: _Ahead | None = None) -> PackResult:
     """Write the pack-level files, check everything, publish or keep the build for debugging."""
     result = PackResult(params.month, dest, notebooks=results)
     failed = [r for r in results if not r.ok]
@@ -877,16 +979,16 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         result.kept = _keep_failed(build, dest)
         return result
     try:
-        metrics = pack_metrics(params, root)
+        metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
+        metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-        _write_csv(_quality_rows(params, root), build / "quality.csv")
+        _write_csv(quality, build / "quality.csv")
         tables, charts = _meta(build, "table"), _meta(build, "chart")
         has_wb = write_workbook(build, tables, params) is not None
         page = index_page(params, metrics, results, tables, charts, has_wb)
         (build / "index.html").write_text(page, encoding="utf-8")
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
-        secrets = secrets_of(_tables(params.data_path(root)))
         result.problems = check_pack(build, secrets, params.suppression_threshold)
     except Exception as exc:  # noqa: BLE001 - any failure here fails this pack, not the others
         result.problems = [f"finishing the pack: {type(exc).__name__}: {exc}"]
@@ -919,21 +1021,24 @@ def build_packs(
             raise InputError(p.file, "key data", f"{p.data}: no such file or folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     builds = {p.month: out_dir / f".{p.month}.building-{uuid.uuid4().hex[:8]}" for p in params_list}
+    # Longest first, so no worker is left with a long notebook while the others idle: the
+    # committed notebooks' sizes (mostly their charts) say roughly how long each takes.
+    longest_first = sorted(notebooks, key=lambda nb: nb.stat().st_size, reverse=True)
     tasks = []
     for p in params_list:
         builds[p.month].mkdir()
         values = p.notebook_parameters(builds[p.month])
-        tasks.extend(Task(p.month, nb, builds[p.month], values, root) for nb in notebooks)
+        tasks.extend(Task(p.month, nb, builds[p.month], values, root) for nb in longest_first)
     by_month = {p.month: p for p in params_list}
     waiting = {m: len(notebooks) for m in months}
     done: dict[str, list[NotebookResult]] = {m: [] for m in months}
     packs: list[PackResult] = []
     jobs = max(1, min(jobs or os.cpu_count() or 2, len(tasks)))
     desc = f"pack {months[0]}" if len(months) == 1 else f"{len(months)} packs"
-    # Read each data set in this process while the kernels start (metrics.json needs it).
-    prefetch = threading.Thread(
-        target=lambda: [_tables(d) for d in {p.data_path(root) for p in params_list}], daemon=True
-    )
+    # Read each data set and work out each pack's metrics in this process while the kernels
+    # start and the notebooks run.
+    ahead = _Ahead(params_list, root)
+    prefetch = threading.Thread(target=ahead.run, daemon=True)
     try:
         for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start):
             done[r.period].append(r)
@@ -941,7 +1046,7 @@ def build_packs(
             if waiting[r.period] == 0:
                 p = by_month[r.period]
                 packs.append(finish_pack(p, builds[p.month], out_dir / p.month, done[p.month],
-                                         root))
+                                         root, ahead))
     finally:
         for b in builds.values():
             if b.exists():

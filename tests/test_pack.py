@@ -266,3 +266,14 @@ def test_project_pages_show_no_small_count_no_index_and_no_na(project_sample_pac
         for line in csv.read_text().splitlines()[1:]:
             cells = re.findall(r'"[^"]*"|[^,]+', line)
             assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], f"{csv.name}: {line}"
+
+
+def test_headline_comparison_with_england_is_hidden_with_its_figure(project_sample_pack):
+    # on the sample every headline percentage rests on a count below 5: saying it is
+    # "higher than England" would give away what the suppressed figure hides
+    import pandas as pd
+
+    headline = pd.read_csv(project_sample_pack / "tables" / "00_headline.csv", dtype=str)
+    hidden = headline["value"].isin(["[c]"]) | headline["value"].isna()
+    assert hidden.all()
+    assert not headline["vs_england"].fillna("").str.contains("England").any()

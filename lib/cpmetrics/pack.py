@@ -943,26 +943,72 @@ def check_pack(folder: Path, secrets: Secrets, threshold: int) -> list[str]:
     return problems
 
 
+_WHOLE = re.compile(r"\d+")
+_NUMBER = re.compile(r"-?[\d.]+")
+
+
+def _csv_columns(path: Path) -> list[tuple[str, list[str]]]:
+    """A CSV's columns as text, named as `pandas.read_csv` names them (an empty heading is
+    `Unnamed: i`, a repeated one `name.1`), without building a DataFrame."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return []
+    names: list[str] = []
+    for i, h in enumerate(rows[0]):
+        name = h or f"Unnamed: {i}"
+        base, k = name, 0
+        while name in names:
+            k += 1
+            name = f"{base}.{k}"
+        names.append(name)
+    body = [r for r in rows[1:] if r]
+    return [(n, [r[i] if i < len(r) else "" for r in body]) for i, n in enumerate(names)]
+
+
 def _check_csv(path: Path, rel: Path, threshold: int) -> list[str]:
+    """A pack CSV's row-level columns and counts below the threshold.
+
+    Read with the csv module (a pack has two dozen small CSVs: a DataFrame each
+    cost more than the check); a column is judged by `disclosure._kind` on its
+    numbers, as `suppress_table` would judge it.
+    """
     import pandas as pd
 
     from cpmetrics.disclosure import _kind, is_row_level
 
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    bad = [c for c in df.columns if is_row_level(c)]
+    columns = _csv_columns(path)
+    bad = [c for c, _ in columns if is_row_level(c)]
     if bad:
         return [f"{rel}: row-level column(s) {', '.join(bad)}"]
     problems = []
-    for c in df.columns:
-        col = df[c]
-        whole = col[col.str.fullmatch(r"\d+")]
-        if whole.empty:
+    for c, values in columns:
+        if not any(_WHOLE.fullmatch(v) for v in values):
             continue
-        numeric = pd.to_numeric(col.where(col.str.fullmatch(r"-?[\d.]+"), None), errors="coerce")
-        kind = _kind(numeric.dropna(), c, set(), set(), set()) if numeric.notna().any() else "text"
-        if kind == "count" and ((numeric > 0) & (numeric < threshold)).any():
+        numbers = [x for x in (_number(v) for v in values if _NUMBER.fullmatch(v))
+                   if x is not None]
+        if not numbers:
+            continue
+        dtype = "int64" if len(numbers) == len(values) and all(
+            isinstance(x, int) for x in numbers) else "float64"
+        numeric = pd.Series(numbers, dtype=dtype)
+        kind = _kind(numeric, c, set(), set(), set())
+        if kind == "count" and any(0 < x < threshold for x in numbers):
             problems.append(f"{rel}: column {c!r} holds a count below {threshold}")
     return problems
+
+
+def _number(text: str) -> int | float | None:
+    """`text` as `pandas.to_numeric` reads it (`-?[\\d.]+` only), None where it is no number."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return None
 
 
 # ---- publishing ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ notebook's number (``"02_replans_by_quarter"``).
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import json
@@ -124,10 +125,9 @@ def render_png(fig: Any) -> bytes:
                     bbox_inches="tight")
         return buf.getvalue()
     import matplotlib.image
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     old_canvas, old_dpi = fig.canvas, fig.dpi
-    canvas = FigureCanvasAgg(fig)
+    canvas = _canvas_class()(fig)
     try:
         fig.dpi = DPI
         canvas.draw()
@@ -137,6 +137,35 @@ def render_png(fig: Any) -> bytes:
         fig.dpi = old_dpi
         fig.set_canvas(old_canvas)
     return buf.getvalue()
+
+
+@functools.cache
+def _canvas_class() -> type:
+    """An Agg canvas drawing on a renderer shared by every figure of the same size and dpi.
+
+    Matplotlib caches text measurements per renderer, and a new canvas makes a
+    new renderer: every figure measured its tick labels, titles and legends
+    afresh. A kernel that draws many charts of a few sizes (a pack's 22, the
+    same again for each period) reuses the renderer and its measurements. The
+    renderer is cleared before each figure is drawn, so the pixels are the same.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    renderers: dict[tuple, Any] = {}
+
+    class SharedRendererCanvas(FigureCanvasAgg):
+        def get_renderer(self) -> Any:
+            w, h = self.get_width_height(physical=True)
+            key = (w, h, self.figure.dpi)
+            renderer = renderers.get(key)
+            if renderer is None:
+                if len(renderers) >= 16:  # a few MB each: keep the most recent sizes
+                    renderers.pop(next(iter(renderers)))
+                renderer = renderers[key] = RendererAgg(w, h, self.figure.dpi)
+            self.renderer = renderer
+            return renderer
+
+    return SharedRendererCanvas
 
 
 class Chart:

@@ -132,6 +132,15 @@ def _small_bars(ax, pos, hidden: np.ndarray, width: float, colour: str, threshol
                label=f"Fewer than {threshold} (hatched, not shown exactly)")
 
 
+def _published_lines(line, england: float | None, neighbours: float | None) -> None:
+    """England's and the neighbours' published figures as reference lines (axhline or axvline)."""
+    if england is not None and not pd.isna(england):
+        line(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
+    if neighbours is not None and not pd.isna(neighbours):
+        line(neighbours, color=DARK_PINK, lw=2, ls=":",
+             label=f"Statistical neighbours {neighbours:.1f}%")
+
+
 def _mark_hidden(ax, positions, *, horizontal: bool) -> None:
     """`[c]` where a percentage is not drawn because it would reveal a small count."""
     for p in positions:
@@ -310,11 +319,7 @@ def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: 
     for yy, v in zip(y[shown], p, strict=True):
         ax.text(v, yy + 0.18, f"{v:.1f}%", ha="center", fontsize=FONT - 1, color=DARK_BLUE)
     _mark_hidden(ax, y[~shown], horizontal=True)
-    if england is not None and not pd.isna(england):
-        ax.axvline(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
-    if neighbours is not None and not pd.isna(neighbours):
-        ax.axvline(neighbours, color=DARK_PINK, lw=2, ls=":",
-                   label=f"Statistical neighbours {neighbours:.1f}%")
+    _published_lines(ax.axvline, england, neighbours)
     ax.xaxis.grid(True, color=GRID)
     _pct_axis(ax.xaxis)
     ax.set_xlim(left=0)
@@ -377,11 +382,7 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
                     fontsize=FONT - 1, color=DARK_GREY)
         elif o:
             ax.text(i, p, f"{p:.0f}%\n{counts}", ha="center", va="bottom", fontsize=FONT - 1)
-    if england is not None and not pd.isna(england):
-        ax.axhline(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
-    if neighbours is not None and not pd.isna(neighbours):
-        ax.axhline(neighbours, color=DARK_PINK, lw=2, ls=":",
-                   label=f"Statistical neighbours {neighbours:.1f}%")
+    _published_lines(ax.axhline, england, neighbours)
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     top = pct.max() if pct.notna().any() else 0
@@ -417,8 +418,7 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
     ax.fill_between(rolling.index, lo, hi, color=DARK_BLUE, alpha=0.15, lw=0,
                     label="95% interval")
     ax.plot(rolling.index, pct, color=DARK_BLUE, lw=2.5, label="Rolling 12 months, this council")
-    if england is not None and not pd.isna(england):
-        ax.axhline(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
+    _published_lines(ax.axhline, england, None)
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     ax.set_ylim(bottom=0)

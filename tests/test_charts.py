@@ -128,3 +128,18 @@ def test_hidden_counts_are_hatched_bars_reaching_the_threshold(sample):
     hatched = [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
     assert hatched and {round(p.get_width()) for p in hatched if p.get_width()} == {T}
     assert "Re-plans <5" in alt
+
+
+def test_headline_title_counts_only_measures_whose_figure_is_shown():
+    import pandas as pd
+    from cpmetrics.charts import headline_chart
+
+    headline = pd.DataFrame({
+        "measure": ["Plans started: re-plans", "Plans ended: 2 years or more"],
+        "unit": ["%", "%"], "n": [3, 40], "of": [10, 100], "value": [30.0, 40.0],
+        "ci_low": [10.8, 30.5], "ci_high": [60.3, 50.2], "england_value": [18.7, 3.4],
+        "vs_england": ["higher than England, beyond chance", "higher than England, beyond chance"],
+    })
+    assert headline_chart(headline)[0].axes[0].get_title(loc="left").startswith("2 of")
+    fig, alt = headline_chart(headline, threshold=5)
+    assert fig.axes[0].get_title(loc="left").startswith("1 of")  # 3 of 10: suppressed in a pack

@@ -533,8 +533,10 @@ def headline_chart(headline: pd.DataFrame, threshold: int | None = None) -> tupl
     """Headline percentages with 95% intervals beside England's published figure."""
     h = headline[headline["unit"] == "%"].dropna(subset=["value"])
     rows = h.rename(columns={"value": "pct"})
-    beyond = [m for m, v in zip(h["measure"], h["vs_england"], strict=True)
-              if isinstance(v, str) and "beyond" in v]
+    # a measure whose figure is suppressed is not counted: its direction would give it away
+    shown = ~_Safe(rows[["n", "of", "pct"]], threshold).hidden("pct")
+    beyond = [m for m, v, s in zip(h["measure"], h["vs_england"], shown, strict=True)
+              if s and isinstance(v, str) and "beyond" in v]
     title = (f"{len(beyond)} of the headline measures differ from England beyond chance"
              if beyond else "No headline measure differs from England beyond chance")
     return england_dots_chart(rows, "measure", "england_value", title, threshold=threshold)

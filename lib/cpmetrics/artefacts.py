@@ -105,6 +105,20 @@ def show_table(
     return Table(safe)
 
 
+def show_text(paragraphs: list[str], name: str, *, title: str, pack_dir: str | Path | None = None,
+              threshold: int = DEFAULT_THRESHOLD) -> Any:
+    """Paragraphs to read and paste into a report, shown as text, not as a table.
+
+    In a pack they are disclosure-controlled like any table and written as
+    CSV too (one paragraph a row), so the workbook and the index carry them.
+    """
+    from IPython.display import Markdown
+
+    table = show_table(pd.DataFrame({"paragraph": list(paragraphs)}), name, title=title,
+                       pack_dir=pack_dir, threshold=threshold)
+    return Markdown("\n\n".join(str(p) for p in table.data["paragraph"]))
+
+
 DPI = 150
 
 

@@ -158,6 +158,8 @@ def _legend(ax, ncols: int = 3, **_: object) -> None:
     for old in list(fig.legends):
         old.remove()
     handles, labels = ax.get_legend_handles_labels()
+    if labels and max(len(label) for label in labels) > 28:
+        ncols = min(ncols, 2)  # long labels three abreast run off the figure's right edge
     fig.legend(handles, labels, frameon=False, fontsize=FONT - 1, loc="outside lower left",
                ncols=ncols)
 

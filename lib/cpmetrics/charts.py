@@ -590,12 +590,17 @@ def category_chart(categories: pd.DataFrame, threshold: int | None = None
                       title=title, xlabel="Share", threshold=threshold)
 
 
+def _council_and_published(t: pd.DataFrame) -> dict[str, str]:
+    """The council's share and whichever published shares the table holds, with legend labels."""
+    cols = {"pct": "This council", "england_pct": "England",
+            "neighbours_pct": "Statistical neighbours"}
+    return {k: v for k, v in cols.items() if k in t}
+
+
 def factor_chart(factors: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Factors at assessment against England and neighbours (drivers.factor_shares)."""
     t = factors.set_index("factor")
-    cols = {"pct": "This council", "england_pct": "England",
-            "neighbours_pct": "Statistical neighbours"}
-    cols = {k: v for k, v in cols.items() if k in t}
+    cols = _council_and_published(t)
     safe = _Safe(t, threshold)
     top = t.index[0] if len(t) else "no factor"
     share = safe.say("pct", 0, _p) if len(t) else _p(None)
@@ -607,9 +612,7 @@ def factor_chart(factors: pd.DataFrame, threshold: int | None = None) -> tuple[F
 def dv_chart(dv: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Domestic violence/abuse counted each episode once and as DfE's column sum."""
     t = dv.set_index("measure")
-    cols = {"pct": "This council", "england_pct": "England",
-            "neighbours_pct": "Statistical neighbours"}
-    cols = {k: v for k, v in cols.items() if k in t}
+    cols = _council_and_published(t)
     safe = _Safe(t, threshold)
     once, summed = safe.say("pct", 0, _p), safe.say("pct", len(t) - 1, _p)
     if "suppressed" in (once, summed):

@@ -81,3 +81,24 @@ def test_series_equals_point_measures_every_month():
         assert row["starts_second_or_subsequent"] == h["starts_second_or_subsequent"]["n"], month
         assert row["ended"] == h["ended"], month
         assert row["ended_2y_plus"] == h["ended_2y_plus"]["n"], month
+
+
+def test_series_equals_point_measures_for_children_with_overlapping_plans():
+    # A's two plans overlap (both open from 2017-09-01 to 2017-12-31); B's plans do not.
+    # Each child counts once, on the later-started open plan (measures.current_plans).
+    from helpers import history, plan
+
+    t = history(plan("A", "2015-06-01", end="2017-12-31"), plan("A", "2017-09-01", previous=1),
+                plan("B", "2016-01-01", end="2016-06-30"), plan("B", "2017-10-15"))
+    assert t.plans["child_overlaps"].tolist() == [True, True, False, False]
+    s = monthly_series(t.plans, "2017-06-30", "2018-03-31")
+    for month, row in s.iterrows():
+        h = headline(t, Period.ending(month, month.replace(day=1)))
+        assert row["on_plan"] == h["on_plan"], month
+        assert row["on_plan_second_or_subsequent"] == h["on_plan_second_or_subsequent"]["n"], month
+        assert row["on_plan_2y_plus"] == h["on_plan_2y_plus"]["n"], month
+    # at 30 Nov 2017 A is on its 2017 plan (a re-plan, 91 days) and B on its second plan
+    assert s.loc["2017-11-30", ["on_plan", "on_plan_second_or_subsequent",
+                                "on_plan_2y_plus"]].tolist() == [2, 2, 0]
+    # at 31 Aug 2017 only A's first plan is open: 823 days on plan
+    assert s.loc["2017-08-31", ["on_plan", "on_plan_2y_plus"]].tolist() == [1, 1]

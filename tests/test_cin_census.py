@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from cpmetrics import measures as m
 from cpmetrics.errors import InputError
@@ -127,3 +128,61 @@ def test_every_collection_year_loads(tmp_path, year):
     assert set(t.children["sex"].dropna()) <= {"M", "F", "U"} and t.children["sex"].notna().all()
     assert (len(t.cin_plans) > 0) == (year >= 2022)
     assert len(t.assessments) == len(tree.findall(".//Assessments"))
+
+
+def test_batches_do_not_change_what_is_read(tmp_path, monkeypatch):
+    """Children are read in batches; a batch of 2 gives what one batch gives, lines included."""
+    from cpmetrics.sources import cin_census
+
+    path = Path(__file__).parents[1] / "data" / "synthetic" / "cin_census_2017.xml"
+    whole = cin_census.read_cin_census(path)
+    monkeypatch.setattr(cin_census, "_BATCH", 2)
+    small = cin_census.read_cin_census(path)
+    for name in ("children", "episodes", "assessments", "section47", "plans"):
+        assert getattr(small, name).equals(getattr(whole, name)), name
+    assert len(whole.children) == 2926 and len(whole.plans) > 300
+
+
+def test_each_record_is_located_at_its_start_tag_and_knows_its_child(tmp_path):
+    from cpmetrics.sources.cin_census import read_cin_census
+
+    p = tmp_path / "l.xml"
+    p.write_text(
+        "<Message><Header><CollectionDetails><Year>2018</Year>\n"
+        "<ReferenceDate>2018-03-31</ReferenceDate></CollectionDetails></Header><Children>\n"
+        "<Child><ChildIdentifiers><LAchildID> A1 </LAchildID></ChildIdentifiers>\n"  # line 3
+        "<CINdetails><CINreferralDate>2017-04-10</CINreferralDate>\n"  # line 4
+        "<ChildProtectionPlans><CPPstartDate>2017-05-01</CPPstartDate>\n"  # line 5
+        "<Reviews><CPPreviewDate>2017-06-01</CPPreviewDate><CPPreviewDate>2017-08-01"
+        "</CPPreviewDate></Reviews></ChildProtectionPlans></CINdetails>\n"
+        "<CINdetails><ChildProtectionPlans><CPPstartDate>2018-01-02</CPPstartDate>\n"  # line 7
+        "</ChildProtectionPlans></CINdetails></Child>\n"
+        "<Child><ChildIdentifiers><LAchildID>A2</LAchildID></ChildIdentifiers></Child>\n"
+        "</Children></Message>\n"
+    )
+    raw = read_cin_census(p)
+    assert (raw.year, raw.reference_date) == ("2018", "2018-03-31")
+    assert list(raw.children["child_id"]) == ["A1", "A2"]
+    assert list(raw.children["location"]) == ["line 3", "line 9"]
+    assert list(raw.episodes["location"]) == ["line 4", "line 7"]
+    plans = raw.plans
+    assert list(plans["location"]) == ["line 5", "line 7"]
+    assert list(plans["child_id"]) == ["A1", "A1"]
+    # the second episode has no referral date: its plan takes none from the first episode
+    assert plans["referral_date"].iloc[0] == "2017-04-10" and pd.isna(plans["referral_date"][1])
+    assert plans["reviews"].iloc[0] == "2017-06-01,2017-08-01"
+    t = load(p)
+    assert list(t.plans["review_count"]) == [2, 0]
+
+
+def test_plan_outside_a_child_is_refused_at_its_line(tmp_path):
+    p = tmp_path / "o.xml"
+    p.write_text(
+        "<Message><Children>\n<Child><ChildIdentifiers><LAchildID>A1</LAchildID>"
+        "</ChildIdentifiers></Child>\n"
+        "<ChildProtectionPlans><CPPstartDate>2017-05-01</CPPstartDate></ChildProtectionPlans>\n"
+        "</Children></Message>\n"
+    )
+    with pytest.raises(InputError, match="<ChildProtectionPlans> is not where") as exc:
+        load(p)
+    assert exc.value.place == "line 3"

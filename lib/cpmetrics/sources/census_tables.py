@@ -41,10 +41,10 @@ def _year_of(raw: RawCensus) -> int | None:
 def _frame(raws: list[RawCensus], attr: str, years: list[int | None]) -> pd.DataFrame:
     parts = []
     for order, (raw, year) in enumerate(zip(raws, years, strict=True)):
-        recs = getattr(raw, attr)
-        if not recs:
+        df = getattr(raw, attr)
+        if df.empty:
             continue
-        df = pd.DataFrame.from_records(recs)
+        df = df.copy()
         df["collection_year"] = year
         df["file_order"] = order
         parts.append(df)
@@ -104,9 +104,9 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
     plans_raw = _frame(raws, "plans", years)
     if len(plans_raw):
         plans_raw["episode_id"] = _episode_id(plans_raw["child_id"], plans_raw["referral_date"])
-        reviews = plans_raw["reviews"]
-        plans_raw["review_count"] = reviews.map(len).astype("Int64")
-        plans_raw["last_review_date"] = parse_dates(reviews.map(lambda r: max(r) if r else None))
+        reviews = plans_raw.pop("reviews").astype("string").str.split(",").explode()
+        plans_raw["review_count"] = reviews.notna().groupby(level=0).sum().astype("Int64")
+        plans_raw["last_review_date"] = parse_dates(reviews.groupby(level=0).max())
     plans, rejects, findings, counts = build_plans(
         plans_raw if len(plans_raw) else pd.DataFrame(columns=list(PLAN_COLUMNS) + ["file_order"])
     )
@@ -120,7 +120,8 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         assessments["episode_id"] = _episode_id(
             assessments["child_id"], assessments["referral_date"]
         )
-        codes = assessments["factors"].explode()
+        assessments["factors"] = assessments["factors"].fillna("")
+        codes = assessments["factors"].str.split(",").explode().replace("", None)
         unknown = codes.notna() & ~codes.isin(KNOWN_FACTORS)
         if unknown.any():
             bad = codes[unknown].groupby(level=0).agg(", ".join)
@@ -136,7 +137,6 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
                 }
                 for r, b in zip(rows.itertuples(), bad, strict=True)
             )
-        assessments["factors"] = assessments["factors"].map(",".join)
         for c in ("actual_start_date", "internal_review_date", "authorisation_date"):
             if c in assessments:
                 assessments[c] = parse_dates(assessments[c])

@@ -334,3 +334,20 @@ def test_funnel_for_every_la_against_england():
     f17 = funnel_data("starts_second_or_subsequent", 2017)
     assert f17.set_index("la").loc["358", "position"] == "within 95% limits"
     assert len(f17) == 152
+
+
+def test_published_measure_is_published_values_for_one_measure():
+    from cpmetrics.benchmarks import published_measure, published_values
+
+    v = published_values()
+    want = v[v["measure"] == "starts_second_or_subsequent_pct"].reset_index(drop=True)
+    got = published_measure("starts_second_or_subsequent_pct").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want)
+    assert len(published_measure("no such measure")) == 0
+
+
+def test_statistical_neighbours_hands_out_its_own_copy():
+    first = statistical_neighbours("358", 2017)
+    first.loc[0, "name"] = "changed"
+    again = statistical_neighbours("Trafford", 2017)
+    assert again.loc[0, "name"] != "changed" and list(again["la"]) == list(first["la"])

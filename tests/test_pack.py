@@ -277,3 +277,25 @@ def test_headline_comparison_with_england_is_hidden_with_its_figure(project_samp
     hidden = headline["value"].isin(["[c]"]) | headline["value"].isna()
     assert hidden.all()
     assert not headline["vs_england"].fillna("").str.contains("England").any()
+
+
+def test_a_kernel_waits_for_what_the_pack_promised_and_not_for_a_broken_promise(tmp_path,
+                                                                             monkeypatch):
+    import threading
+    import time
+
+    from cpmetrics import pack
+
+    monkeypatch.setattr(pack, "_SHARED_DIR", str(tmp_path))
+    pack._promise(tmp_path, "data", ("k",))
+    writer = threading.Timer(0.3, pack._share, (tmp_path, "data", ("k",), {"plans": 3}))
+    started = time.monotonic()
+    writer.start()
+    assert pack._take_shared("data", ("k",)) == {"plans": 3}
+    assert time.monotonic() - started >= 0.3  # it waited rather than reading for itself
+    writer.join()
+
+    pack._promise(tmp_path, "published", ("p",))
+    threading.Timer(0.2, pack._break_promises, (tmp_path,)).start()
+    assert pack._take_shared("published", ("p",)) is None  # the kernel reads it itself
+    assert pack._take_shared("nothing", ("x",)) is None  # never promised: no wait

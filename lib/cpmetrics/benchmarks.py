@@ -314,6 +314,14 @@ def lookup_la(
     to one council (Bournemouth, Poole -> BCP) resolves to that council
     instead. Years past the newest release count as the newest year.
     """
+    return _lookup_la(str(query).strip(), None if year is None else int(year), follow_successor)
+
+
+@lru_cache(maxsize=256)
+def _lookup_la(
+    query: str, year: int | None = None, follow_successor: bool = False
+) -> LocalAuthority:
+    """`lookup_la`, remembered: the shipped tables do not change while a process runs."""
     text = str(query).strip()
     found = _candidates(text)
     if not found:
@@ -440,6 +448,12 @@ def statistical_neighbours(la: str | int, year: int) -> pd.DataFrame:
     Columns: `rank`, `la` (DfE number), `name`, `closeness`. `attrs["grouping"]`
     holds the grouping's name, to be stated wherever the neighbours are used.
     """
+    out = _statistical_neighbours(lookup_la(la, year).dfe_number, int(year))
+    return out.copy()  # the caller's own: the cached table stays as it was
+
+
+@lru_cache(maxsize=64)
+def _statistical_neighbours(la: str, year: int) -> pd.DataFrame:
     me = lookup_la(la, year)
     g = grouping_for_year(year)
     table = _grouping_table(g.file)
@@ -540,6 +554,22 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float, den_shift: int = 
             "marker": marker.astype("string"),
         }
     )
+
+
+def published_measure(measure: str) -> pd.DataFrame:
+    """The rows of `published_values()` for one measure (every area and year).
+
+    The table is split by measure once and the split kept with it, since every
+    comparison on every page asks for one measure at a time.
+    """
+    table = published_values()
+    if not _BY_MEASURE or _BY_MEASURE[0] is not table:
+        _BY_MEASURE[:] = [table, dict(tuple(table.groupby("measure", sort=False, observed=True)))]
+    rows = _BY_MEASURE[1].get(measure)
+    return table.iloc[:0] if rows is None else rows.copy(deep=False)
+
+
+_BY_MEASURE: list = []  # [the published_values() table, {measure: its rows}]
 
 
 @lru_cache(maxsize=1)

@@ -52,10 +52,9 @@ def latest_published_year(at: DateLike) -> int:
 
 
 def _values(measure: str) -> pd.DataFrame:
-    from cpmetrics.benchmarks import published_values
+    from cpmetrics.benchmarks import published_measure
 
-    v = published_values()
-    return v[v["measure"] == measure]
+    return published_measure(measure)
 
 
 def comparison_year(at: DateLike, measure: str) -> int:

@@ -106,6 +106,12 @@ def _shared_file(folder: str | os.PathLike, kind: str, key: tuple) -> Path:
     return Path(folder) / f"{kind}-{digest}.pickle"
 
 
+def _promise(folder: str | os.PathLike, kind: str, key: tuple) -> None:
+    """Say that the pack's process is working `kind` out, so kernels wait for it rather than
+    work it out again themselves at the same time (on two cores that doubled the cost)."""
+    _shared_file(folder, kind, key).with_suffix(".promised").touch()
+
+
 def _share(folder: str | os.PathLike, kind: str, key: tuple, value: Any) -> None:
     """Leave `value` for the kernels (written whole, then renamed into place)."""
     path = _shared_file(folder, kind, key)
@@ -115,12 +121,30 @@ def _share(folder: str | os.PathLike, kind: str, key: tuple, value: Any) -> None
     os.replace(tmp, path)
 
 
+def _break_promises(folder: str | os.PathLike) -> None:
+    """The pack's process could not share what it promised: kernels work it out themselves."""
+    for p in Path(folder).glob("*.promised"):
+        p.unlink(missing_ok=True)
+
+
+#: How long a kernel waits for a promised table before working it out itself
+SHARE_WAIT = 60.0
+
+
 def _take_shared(kind: str, key: tuple) -> Any:
-    """What the pack's process left for this key, or None (then the kernel reads it itself)."""
+    """What the pack's process left for this key, or None (then the kernel reads it itself).
+
+    Waits while the pack's process has promised it and not yet written it.
+    """
     if _SHARED_DIR is None:
         return None
+    path = _shared_file(_SHARED_DIR, kind, key)
+    promised = path.with_suffix(".promised")
+    deadline = time.monotonic() + SHARE_WAIT
+    while not path.exists() and promised.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
     try:
-        with open(_shared_file(_SHARED_DIR, kind, key), "rb") as fh:
+        with open(path, "rb") as fh:
             return pickle.load(fh)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
@@ -573,18 +597,21 @@ def _pool(jobs: int, root: Path) -> cf.ProcessPoolExecutor:
 
 def run_notebooks(
     tasks: list[Task], jobs: int, *, progress: bool = True, desc: str = "notebooks",
-    started: Callable[[], None] | None = None,
+    started: Callable[[], None] | None = None, offload: _Offload | None = None,
 ) -> Iterator[NotebookResult]:
     """Run tasks across `jobs` worker processes (one kernel each); yield results as they finish.
 
     `started` is called once every task is submitted (the workers exist by
-    then, so the caller may start threads without forking them).
+    then, so the caller may start threads without forking them). `offload`,
+    if given, may hand the workers more work once the notebooks are done.
     """
     from tqdm import tqdm
 
     root = tasks[0].root if tasks else project_root()
     with _pool(jobs, root) as pool:
         futures = {pool.submit(run_notebook, t): t for t in tasks}
+        if offload is not None:
+            offload.pool, offload.futures = pool, list(futures)
         if started is not None:
             started()
         bar = tqdm(total=len(tasks), desc=desc, unit="notebook", disable=not progress,
@@ -911,35 +938,42 @@ def secrets_of(tables: Any) -> Secrets:
 
 def check_pack(folder: Path, secrets: Secrets, threshold: int) -> list[str]:
     """Everything wrong with a built pack; an empty list means it may be published."""
+    problems: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        problems.extend(check_file(path, folder, secrets, threshold))
+    return problems
+
+
+def check_file(path: Path, folder: Path, secrets: Secrets, threshold: int) -> list[str]:
+    """Everything wrong with one file of a built pack (text files only: the rest are not read)."""
     from cpmetrics.disclosure import is_row_level, small_counts
 
     problems: list[str] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder)
-        if path.suffix not in TEXT_SUFFIXES:
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        scan = _BASE64_RUN.sub(" ", text)
-        ids = secrets.ids.intersection(_TOKEN.findall(scan))
-        if ids:
-            problems.append(f"{rel}: holds {len(ids)} child id(s) from the input")
-        dates = secrets.dates.intersection(_DATE_TOKEN.findall(scan))
-        if dates:
-            problems.append(f"{rel}: holds {len(dates)} date(s) of birth from the input")
-        if path.suffix == ".html":
-            refs = external_refs(text)
-            if refs:
-                problems.append(f"{rel}: refers to another host ({refs[0]!r})")
-            heads = re.findall(r"<th[^>]*>\s*([^<]+?)\s*</th>", text)
-            bad = sorted({h for h in heads if is_row_level(h)})
-            if bad:
-                problems.append(f"{rel}: a table has row-level column(s) {', '.join(bad)}")
-        if path.suffix == ".csv":
-            problems.extend(_check_csv(path, rel, threshold))
-        if path.name == "metrics.json":
-            small = small_counts(json.loads(text), threshold)
-            if small:
-                problems.append(f"{rel}: counts below {threshold} at {', '.join(small[:5])}")
+    rel = path.relative_to(folder)
+    if path.suffix not in TEXT_SUFFIXES:
+        return problems
+    text = path.read_text(encoding="utf-8", errors="replace")
+    scan = _BASE64_RUN.sub(" ", text)
+    ids = secrets.ids.intersection(_TOKEN.findall(scan))
+    if ids:
+        problems.append(f"{rel}: holds {len(ids)} child id(s) from the input")
+    dates = secrets.dates.intersection(_DATE_TOKEN.findall(scan))
+    if dates:
+        problems.append(f"{rel}: holds {len(dates)} date(s) of birth from the input")
+    if path.suffix == ".html":
+        refs = external_refs(text)
+        if refs:
+            problems.append(f"{rel}: refers to another host ({refs[0]!r})")
+        heads = re.findall(r"<th[^>]*>\s*([^<]+?)\s*</th>", text)
+        bad = sorted({h for h in heads if is_row_level(h)})
+        if bad:
+            problems.append(f"{rel}: a table has row-level column(s) {', '.join(bad)}")
+    if path.suffix == ".csv":
+        problems.extend(_check_csv(path, rel, threshold))
+    if path.name == "metrics.json":
+        small = small_counts(json.loads(text), threshold)
+        if small:
+            problems.append(f"{rel}: counts below {threshold} at {', '.join(small[:5])}")
     return problems
 
 
@@ -1070,6 +1104,12 @@ class _Ahead:
                 )
             return self._done.pop(params.month)  # each pack takes its own once
 
+    def promise(self, shared: str) -> None:
+        """Tell the kernels what `run` will share, before they start."""
+        for path in {p.data_path(self.root) for p in self.params_list}:
+            _promise(shared, "data", (_fingerprint(path), (), ()))
+        _promise(shared, "published", _published_key())
+
     def run(self, shared: str | None = None) -> None:
         if shared is not None:
             try:
@@ -1080,6 +1120,8 @@ class _Ahead:
                 _share(shared, "published", _published_key(), published_values())
             except Exception:  # noqa: BLE001 - the kernels read for themselves
                 pass
+            finally:
+                _break_promises(shared)
         for p in self.params_list:
             try:
                 with self._lock:
@@ -1091,8 +1133,26 @@ class _Ahead:
                 pass
 
 
+class _Offload:
+    """Hands pack-level work to the notebook workers once they are all idle (so the pack's own
+    process can check files meanwhile); None while any notebook is queued or running."""
+
+    def __init__(self) -> None:
+        self.pool: cf.Executor | None = None
+        self.futures: list[cf.Future] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future | None:
+        if self.pool is None or not all(f.done() for f in self.futures):
+            return None
+        try:
+            return self.pool.submit(fn, *args)
+        except RuntimeError:  # the pool is shutting down
+            return None
+
+
 def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookResult],
-                root: Path, ahead: _Ahead | None = None) -> PackResult:
+                root: Path, ahead: _Ahead | None = None, offload: _Offload | None = None
+                ) -> PackResult:
     """Write the pack-level files, check everything, publish or keep the build for debugging."""
     result = PackResult(params.month, dest, notebooks=results)
     failed = [r for r in results if not r.ok]
@@ -1101,17 +1161,24 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         result.kept = _keep_failed(build, dest)
         return result
     try:
+        tables, charts = _meta(build, "table"), _meta(build, "chart")
+        # the workbook is the slowest part: on an idle notebook worker when there is one
+        workbook = offload.submit(write_workbook, build, tables, params) if offload else None
         metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
         metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         _write_csv(quality, build / "quality.csv")
-        tables, charts = _meta(build, "table"), _meta(build, "chart")
-        has_wb = write_workbook(build, tables, params) is not None
-        page = index_page(params, metrics, results, tables, charts, has_wb)
-        (build / "index.html").write_text(page, encoding="utf-8")
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
         result.problems = check_pack(build, secrets, params.suppression_threshold)
+        if workbook is not None:
+            has_wb = workbook.result() is not None
+        else:
+            has_wb = write_workbook(build, tables, params) is not None
+        page = index_page(params, metrics, results, tables, charts, has_wb)
+        index = build / "index.html"
+        index.write_text(page.replace(str(build), str(dest)), encoding="utf-8")
+        result.problems += check_file(index, build, secrets, params.suppression_threshold)
     except Exception as exc:  # noqa: BLE001 - any failure here fails this pack, not the others
         result.problems = [f"finishing the pack: {type(exc).__name__}: {exc}"]
     if result.problems:
@@ -1162,15 +1229,18 @@ def build_packs(
     # Read each data set and work out each pack's metrics in this process while the kernels
     # start and the notebooks run.
     ahead = _Ahead(params_list, root)
+    ahead.promise(str(shared))
     prefetch = threading.Thread(target=ahead.run, args=(str(shared),), daemon=True)
     try:
-        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start):
+        offload = _Offload()
+        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start,
+                               offload=offload):
             done[r.period].append(r)
             waiting[r.period] -= 1
             if waiting[r.period] == 0:
                 p = by_month[r.period]
                 packs.append(finish_pack(p, builds[p.month], out_dir / p.month, done[p.month],
-                                         root, ahead))
+                                         root, ahead, offload))
     finally:
         shutil.rmtree(shared, ignore_errors=True)
         for b in builds.values():

@@ -376,7 +376,10 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
     fig, ax = _figure()
     years = list(dict.fromkeys(quarters["year"]))
     colours = {y: c for y, c in zip(years, (TURQUOISE, DARK_BLUE), strict=False)}
-    ax.bar(quarters["quarter"], pct.fillna(0), color=[colours[y] for y in quarters["year"]])
+    ax.bar(range(len(quarters)), pct.fillna(0), color=[colours[y] for y in quarters["year"]])
+    # "2017-18 Q4 (to date)" on two lines: eight quarters side by side ran into each other
+    ax.set_xticks(range(len(quarters)),
+                  [str(q).replace(" Q", "\nQ", 1) for q in quarters["quarter"]])
     for i, (p, o) in enumerate(zip(pct, quarters["of"], strict=True)):
         counts = f"{safe.say('n', i)} of {safe.say('of', i)}"
         if safe.hidden("pct")[i]:
@@ -389,7 +392,7 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
     _pct_axis(ax.yaxis)
     top = pct.max() if pct.notna().any() else 0
     ax.set_ylim(0, max(50, float(top) * 1.3))
-    ax.set_ylabel("Plans started that were second or subsequent", fontsize=FONT)
+    ax.set_ylabel("Re-plans, % of plans started", fontsize=FONT)
     ax.set_xlabel("Financial quarter", fontsize=FONT)
     ax.tick_params(axis="x", labelsize=FONT - 1)
     if england is not None or neighbours is not None:
@@ -424,7 +427,7 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel("Plans started in 12 months that were re-plans", fontsize=FONT)
+    ax.set_ylabel("Re-plans, % of starts in 12 months", fontsize=FONT)
     ax.set_xlabel("12 months ending", fontsize=FONT)
     _legend(ax, loc="lower left")
     first, last = rolling["pct"].iloc[0], rolling["pct"].iloc[-1]

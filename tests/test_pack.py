@@ -179,6 +179,7 @@ def test_a_count_below_the_threshold_never_appears(sample_pack):
 def test_check_pack_catches_what_slips_through(tmp_path):
     (tmp_path / "page.html").write_text(
         '<p>SYN000123</p><script src="https://cdn.example.org/x.js"></script>'
+        '<img src="data:image/png;base64,AAAA" alt="a chart"><img src="data:image/png;base64,AA">'
     )
     (tmp_path / "t.csv").write_text("band,children\nshort,3\n")
     (tmp_path / "metrics.json").write_text('{"on_plan": 2}')
@@ -186,7 +187,8 @@ def test_check_pack_catches_what_slips_through(tmp_path):
     problems = check_pack(tmp_path, Secrets(frozenset({"SYN000123"}),
                                             frozenset({"2011-06-14"})), 5)
     text = "\n".join(problems)
-    for words in ("child id", "another host", "t.csv", "metrics.json", "date(s) of birth"):
+    for words in ("child id", "another host", "t.csv", "metrics.json", "date(s) of birth",
+                  "page.html: 1 image(s) without alt text"):
         assert words in text
 
 
@@ -299,3 +301,14 @@ def test_a_kernel_waits_for_what_the_pack_promised_and_not_for_a_broken_promise(
     threading.Timer(0.2, pack._break_promises, (tmp_path,)).start()
     assert pack._take_shared("published", ("p",)) is None  # the kernel reads it itself
     assert pack._take_shared("nothing", ("x",)) is None  # never promised: no wait
+
+
+def test_pages_keep_nbconverts_keyboard_focus_and_alt_text(project_pack):
+    """The pages skip nbconvert's BeautifulSoup pass, so they must do what it did themselves."""
+    page = (project_pack["dir"] / "02_replans.html").read_text(encoding="utf-8")
+    outputs = re.findall(r'<div\b[^>]*class="[^"]*jp-OutputArea-output[^"]*"[^>]*>', page)
+    cells = re.findall(r'<div\b[^>]*class="jp-Cell-inputWrapper"[^>]*>', page)
+    assert outputs and cells
+    assert all('tabindex="0"' in d for d in outputs + cells)
+    images = re.findall(r"<img\b[^>]*>", page)
+    assert len(images) >= 8 and all(re.search(r'\balt="[^"]{20,}"', i) for i in images)

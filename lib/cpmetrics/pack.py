@@ -390,6 +390,7 @@ def _engine() -> str:
                 log_output=False,
             )
             client.kc = _KERNEL["kc"]
+            _KERNEL["nb"] = nb_man.nb  # what ran, kept for when a cell fails
             return client.execute()
 
     papermill_engines.register("cpmetrics-shared-kernel", SharedKernelEngine)
@@ -466,6 +467,25 @@ def _failure(nb: Any, exc: BaseException) -> str:
     return f"{ename}: {evalue}"
 
 
+def _source(path: Path) -> Any:
+    """The notebook to run, without its committed outputs (read once per worker and file)."""
+    import nbformat
+
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    cached = _SOURCES.get(key)
+    if cached is None:
+        cached = nbformat.read(path, as_version=4)
+        for cell in cached.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        _SOURCES[key] = cached
+    return cached
+
+
+_SOURCES: dict[tuple, Any] = {}
+
+
 def run_notebook(task: Task) -> NotebookResult:
     """Execute one notebook on this worker's kernel, then export its page (outputs only)."""
     import nbformat
@@ -477,30 +497,29 @@ def run_notebook(task: Task) -> NotebookResult:
     try:
         _, kc = _kernel(task.root)
         _run_quiet(kc, _RESET.format(cwd=str(task.root), shared=task.shared))
+        _KERNEL.pop("nb", None)
         nb = pm.execute_notebook(
-            str(task.notebook),
-            str(out_nb),
+            _source(task.notebook),  # papermill reads a copy of it
+            None,  # written below, once: papermill's own save validated and wrote it again
             parameters=task.parameters,
             engine_name=_engine(),
             kernel_name="python3",
             progress_bar=False,
             execution_timeout=CELL_TIMEOUT,
-            # saved when it starts and when it ends or fails, not after every cell: writing a
-            # notebook full of charts each time cost as much as running it
             request_save_on_cell_execute=False,
         )
     except Exception as exc:  # noqa: BLE001 - any failure fails this notebook, reported below
-        nb = nbformat.read(out_nb, as_version=4) if out_nb.exists() else nbformat.v4.new_notebook()
-        if out_nb.exists():
-            _renumber(nb)
-            nbformat.write(nb, out_nb)
+        nb = _KERNEL.pop("nb", None) or nbformat.v4.new_notebook()
+        _finish_notebook(nb, task)
+        nbformat.write(nb, out_nb)
         if "km" in _KERNEL and not _KERNEL["km"].is_alive():
             _shutdown_kernel()
         return NotebookResult(
             task.period, task.notebook.name, False, time.perf_counter() - started,
             error=_failure(nb, exc),
         )
-    _renumber(nb)
+    _KERNEL.pop("nb", None)
+    _finish_notebook(nb, task)
     nbformat.write(nb, out_nb)
     title = _title(nb, task.notebook.stem)
     page = export_page(nb, title)
@@ -508,6 +527,15 @@ def run_notebook(task: Task) -> NotebookResult:
     return NotebookResult(
         task.period, task.notebook.name, True, time.perf_counter() - started, title=title
     )
+
+
+def _finish_notebook(nb: Any, task: Task) -> None:
+    """Numbered as a fresh kernel numbers cells, and naming the notebook it was run from."""
+    _renumber(nb)
+    meta = nb.metadata.get("papermill")
+    if meta is not None:
+        meta["input_path"] = str(task.notebook)
+        meta["output_path"] = str(task.build / "notebooks" / task.notebook.name)
 
 
 # ---- pages --------------------------------------------------------------------------------------
@@ -552,14 +580,48 @@ def external_refs(page: str) -> list[str]:
 def _exporter() -> Any:
     """One HTML exporter per process: its templates are compiled once, not once per page."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(
+    class PageExporter(HTMLExporter):
+        """nbconvert's lab HTML, less two passes a pack's pages do not need.
+
+        nbconvert re-parses every page with BeautifulSoup to give images
+        without alt text a placeholder (every chart here has its own alt text,
+        and `check_pack` refuses a page with an image without one) and to
+        make cells and outputs focusable, done here by `_FOCUSABLE`; and it validates
+        the whole notebook after each of its preprocessors, which change
+        nothing here. Together they were most of the time a page took.
+        """
+
+        def _validate_preprocessor(self, nbc: Any, preprocessor: Any) -> None:
+            return None
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            lang = nb.metadata.get("language_info", {})
+            lexer = lang.get("pygments_lexer", lang.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _FOCUSABLE.sub(r'\1 tabindex="0"', page), resources
+
+    return PageExporter(
         template_name="lab",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
     )
+
+
+#: The output areas a keyboard user can move to, as nbconvert marks them
+_FOCUSABLE = re.compile(
+    r'(<div\b[^>]*\bclass="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*")'
+)
 
 
 def export_page(nb: Any, title: str) -> str:
@@ -964,6 +1026,9 @@ def check_file(path: Path, folder: Path, secrets: Secrets, threshold: int) -> li
         refs = external_refs(text)
         if refs:
             problems.append(f"{rel}: refers to another host ({refs[0]!r})")
+        blind = [m for m in re.findall(r"<img\b[^>]*>", text) if not re.search(r"\balt=", m)]
+        if blind:
+            problems.append(f"{rel}: {len(blind)} image(s) without alt text")
         heads = re.findall(r"<th[^>]*>\s*([^<]+?)\s*</th>", text)
         bad = sorted({h for h in heads if is_row_level(h)})
         if bad:

@@ -108,6 +108,14 @@ def _title(ax, title: str, subtitle: str | None = None) -> None:
                 va="bottom")
 
 
+def _wrap_label(label: object, width: int = 32) -> str:
+    """A category label on lines of at most `width` characters, so a long one does not squeeze
+    the plot into a corner of the chart."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
 def _pct_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
 
@@ -253,7 +261,8 @@ def rate_chart(rates: pd.DataFrame, threshold: int | None = None) -> tuple[Figur
     fig, ax = _figure(8, 2.8)
     colours = [DARK_BLUE, TURQUOISE, DARK_GREY][: len(r)]
     vals = safe.num("rate_per_10k")
-    ax.barh(list(r["area"])[::-1], list(vals.fillna(0))[::-1], color=colours[::-1])
+    ax.barh(range(len(r)), list(vals.fillna(0))[::-1], color=colours[::-1])
+    ax.set_yticks(range(len(r)), [_wrap_label(a) for a in list(r["area"])[::-1]])
     for y, v in enumerate(list(vals)[::-1]):
         if pd.isna(v):
             ax.text(0, y, f" {HIDDEN_MARK}", va="center", fontsize=FONT, color=DARK_GREY)
@@ -317,7 +326,7 @@ def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: 
     p, lo, hi = r["pct"][shown], r["ci_low"][shown], r["ci_high"][shown]
     ax.errorbar(p, y[shown], xerr=[p - lo, hi - p], fmt="o", color=DARK_BLUE, ecolor=DARK_BLUE,
                 ms=8, capsize=4, label="This council, with 95% interval")
-    ax.set_yticks(list(y), list(r[label]))
+    ax.set_yticks(list(y), [_wrap_label(v) for v in r[label]])
     for yy, v in zip(y[shown], p, strict=True):
         ax.text(v, yy + 0.18, f"{v:.1f}%", ha="center", fontsize=FONT - 1, color=DARK_BLUE)
     _mark_hidden(ax, y[~shown], horizontal=True)
@@ -520,7 +529,7 @@ def bars_chart(table: pd.DataFrame, columns: dict[str, str], *, title: str, xlab
             _mark_hidden(ax, at[safe.hidden(col)], horizontal=True)
         else:
             _small_bars(ax, at, safe.hidden(col), h, PALETTE[i], threshold, horizontal=True)
-    ax.set_yticks(pos, [str(i) for i in table.index])
+    ax.set_yticks(pos, [_wrap_label(i) for i in table.index])
     ax.xaxis.grid(True, color=GRID)
     if pct:
         _pct_axis(ax.xaxis)

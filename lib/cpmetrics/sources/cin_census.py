@@ -12,8 +12,6 @@ dates are parsed, and bad ones rejected, when the history is assembled
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -116,19 +114,25 @@ def _stylesheet(ns: str) -> etree.XSLT:
                         for e in expr.split("|"))
 
     def record(name: str, fields: dict[str, str], then: str = "") -> str:
-        cells = []
-        for expr, column in fields.items():
-            if column in _LISTS:
-                cells.append(f'<xsl:for-each select="{path(expr)}"><xsl:if test="position()&gt;1">'
-                             f'<xsl:text>,</xsl:text></xsl:if>'
-                             f'<xsl:value-of select="normalize-space(.)"/></xsl:for-each>')
-            else:
-                cells.append(f'<xsl:value-of select="normalize-space({path(expr)})"/>')
-        body = "<xsl:text>\t</xsl:text>".join([f"<xsl:text>{name}</xsl:text>", *cells])
-        return (f'<xsl:template match="{p}{name}">{body}<xsl:text>\n</xsl:text>{then}'
+        # one XPath concat for the single values (one result node, not one per cell: building
+        # the result tree was most of the XSLT's time), then the repeating list, if any
+        single = [path(e) for e, column in fields.items() if column not in _LISTS]
+        lists = [path(e) for e, column in fields.items() if column in _LISTS]
+        parts = [f"'{name}'"] + [f"normalize-space({e})" for e in single]
+        line = f'<xsl:value-of select="concat({", &quot;&#9;&quot;, ".join(parts)})"/>'
+        if lists and list(fields.values())[-1] not in _LISTS:
+            raise ValueError(f"{name}: a record's repeating list must be its last field")
+        for e in lists:
+            line += (f'<xsl:text>\t</xsl:text><xsl:for-each select="{e}">'
+                     '<xsl:if test="position()&gt;1"><xsl:text>,</xsl:text></xsl:if>'
+                     '<xsl:value-of select="normalize-space(.)"/></xsl:for-each>')
+        pad = "\t" * (_WIDTH - len(fields))  # every line as wide as the widest record
+        return (f'<xsl:template match="{p}{name}">{line}<xsl:text>{pad}\n</xsl:text>{then}'
                 "</xsl:template>")
 
-    inner = "|".join(f".//{p}{name}" for name in _RECORDS if name != "Child")
+    # each record where the schema puts it (one step down, not a search of the subtree);
+    # one anywhere else has no line here and the reader refuses the file at it
+    inner = "|".join([f"{p}CINdetails", *(f"{p}CINdetails/{p}{b}" for b in _BLOCKS)])
     ns_decl = f' xmlns:c="{ns}"' if ns else ""
     text = (
         '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"'
@@ -204,7 +208,7 @@ def read_cin_census(path: str | Path) -> RawCensus:
         raise InputError(path, place, f"not well-formed XML ({msg})") from None
     except (OSError, ValueError) as exc:
         raise InputError(path, None, f"cannot be read as XML ({type(exc).__name__})") from None
-    _tables(raw, b"".join(chunks), tags, lines)
+    _tables(raw, b"".join(chunks), tags, lines, ns)
     return raw
 
 
@@ -216,47 +220,77 @@ def _header(raw: RawCensus, root) -> None:
         setattr(raw, {"ReferenceDate": "reference_date"}.get(name, name.lower()), text or None)
 
 
-def _tables(raw: RawCensus, text: bytes, tags: list[str], lines: list[int]) -> None:
-    """Split the XSLT's lines into one raw table per record element, with ids and locations."""
-    names = ["record", *range(_WIDTH)]
+def _tables(raw: RawCensus, text: bytes, tags: list[str], lines: list[int], ns: str) -> None:
+    """Split the XSLT's lines into one raw table per record element, with ids and locations.
+
+    pyarrow reads the text and does the splitting (in C, with its threads):
+    a big return has a million records.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    names = ["record", *(f"f{i}" for i in range(_WIDTH))]
     if text:
-        df = pd.read_csv(io.BytesIO(text), sep="\t", header=None, names=names, dtype=str,
-                         quoting=csv.QUOTE_NONE, keep_default_na=False, na_values=[""],
-                         encoding="utf-8", engine="c")
+        table = pacsv.read_csv(
+            pa.py_buffer(text),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False,
+                                             escape_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True,
+                null_values=[""]),
+        )
     else:
-        df = pd.DataFrame({c: pd.Series(dtype=str) for c in names})
-    record = df["record"].to_numpy(dtype=object)
-    event = np.array([_local(t) for t in tags], dtype=object)
-    if len(event) != len(record) or (event != record).any():
+        table = pa.table({n: pa.array([], pa.string()) for n in names})
+    record = table["record"].combine_chunks()
+    event = pa.array(tags, pa.string())
+    if ns:
+        event = pc.replace_substring(event, "{" + ns + "}", "")
+    n = min(len(event), len(record))
+    same = pc.equal(event[:n], record[:n])
+    if len(event) != len(record) or not pc.all(same).as_py():
         # a record element outside the place the schema gives it (say a plan outside any
         # child): its line is where the file parts from the CIN census layout
-        at = int(np.argmax(np.r_[event[: len(record)] != record[: len(event)], True]))
+        at = int(pc.index(same, False).as_py())
+        at = n if at < 0 else at
         at = min(at, len(event) - 1)
         raise InputError(raw.path, f"line {lines[at]}",
-                         f"<{event[at]}> is not where the CIN census schema puts it")
-    location = ("line " + pd.Series(lines, dtype="string")).to_numpy()
+                         f"<{event[at].as_py()}> is not where the CIN census schema puts it")
+    location = pc.binary_join_element_wise(
+        "line ", pa.array(lines, pa.int64()).cast(pa.string()), "")
     # each record's child, and each block's episode: the last of them to start before it
     at = np.arange(len(record))
-    child_at = np.maximum.accumulate(np.where(record == "Child", at, -1))
-    episode_at = np.maximum.accumulate(np.where(record == "CINdetails", at, -1))
-    first = df[0].to_numpy(dtype=object, na_value=None)
-    child_id = pd.array(first[child_at], dtype=str)
-    referral = pd.array(np.where(episode_at > child_at, first[episode_at], None), dtype=str)
+    is_child = pc.equal(record, "Child").to_numpy(zero_copy_only=False)
+    is_episode = pc.equal(record, "CINdetails").to_numpy(zero_copy_only=False)
+    child_at = np.maximum.accumulate(np.where(is_child, at, -1))
+    episode_at = np.maximum.accumulate(np.where(is_episode, at, -1))
+    first = table["f0"].combine_chunks()
+    child_id = pc.take(first, pa.array(np.maximum(child_at, 0)))
+    referral = pc.if_else(pa.array(episode_at > child_at),
+                          pc.take(first, pa.array(np.maximum(episode_at, 0))),
+                          pa.scalar(None, pa.string()))
     src = str(raw.path)
     for name, fields in _RECORDS.items():
-        rows = record == name
-        table = df.loc[rows, list(range(len(fields)))]
-        table.columns = list(fields.values())
+        rows = pc.equal(record, name)
+        columns = {col: table[f"f{i}"].filter(rows) for i, col in enumerate(fields.values())}
         if name != "Child":
-            table.insert(0, "child_id", child_id[rows])
+            columns = {"child_id": child_id.filter(rows), **columns}
         if name in _BLOCKS:
-            table["referral_date"] = referral[rows]
-        table["source_file"] = src
-        table["location"] = location[rows]
-        table = table.reset_index(drop=True)
+            columns["referral_date"] = referral.filter(rows)
+        columns["location"] = location.filter(rows)
+        df = pa.table(columns).to_pandas(types_mapper=_str_dtype)
+        df.insert(len(df.columns) - 1, "source_file", pd.Series(src, index=df.index, dtype=str))
         if name == "Child":
-            table["sex"] = table["sex"].map(_SEX).fillna(table["sex"]).astype(str)
-        setattr(raw, _TABLES[name], table)
+            df["sex"] = df["sex"].map(_SEX).fillna(df["sex"]).astype(str)
+        setattr(raw, _TABLES[name], df)
+
+
+def _str_dtype(arrow_type):
+    """Arrow strings as pandas' own string dtype (missing values NaN), as `read_csv` gives."""
+    import pyarrow as pa
+
+    return pd.StringDtype("pyarrow", na_value=np.nan) if arrow_type == pa.string() else None
 
 
 _DTD_REFUSED = "declares a DOCTYPE or entities, which a CIN census file never does; refused"

@@ -2,7 +2,7 @@
 
 Parses incrementally (lxml iterparse, entity resolution, DTD loading and network
 access off) and hands each batch of finished `<Child>` elements to one compiled
-XSLT, which writes their records as tab-separated text in C; pandas reads that
+XSLT, which writes their records as tab-separated text in C; pyarrow reads that
 text into one raw table per canonical table. Python sees one event per record
 (for its line number), not one per element, which keeps the reader near the
 speed of a bare iterparse. Values are kept as written, whitespace normalised:
@@ -206,6 +206,8 @@ def read_cin_census(path: str | Path) -> RawCensus:
             # libxml2 stopped an entity expansion in a DTD beyond the prologue check's reach
             raise InputError(path, place, f"{_DTD_REFUSED} ({msg})") from None
         raise InputError(path, place, f"not well-formed XML ({msg})") from None
+    except etree.XSLTApplyError as exc:
+        raise InputError(path, None, f"its records could not be read ({exc})") from None
     except (OSError, ValueError) as exc:
         raise InputError(path, None, f"cannot be read as XML ({type(exc).__name__})") from None
     _tables(raw, b"".join(chunks), tags, lines, ns)

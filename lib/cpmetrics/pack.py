@@ -1236,9 +1236,10 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
         result.problems = check_pack(build, secrets, params.suppression_threshold)
-        if workbook is not None:
-            has_wb = workbook.result() is not None
-        else:
+        try:
+            has_wb = (workbook.result() if workbook is not None
+                      else write_workbook(build, tables, params)) is not None
+        except cf.BrokenExecutor:  # the worker died: write it here
             has_wb = write_workbook(build, tables, params) is not None
         page = index_page(params, metrics, results, tables, charts, has_wb)
         index = build / "index.html"

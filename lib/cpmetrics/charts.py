@@ -101,8 +101,11 @@ def _figure(width: float = 8, height: float = 4.2) -> tuple[Figure, object]:
 
 
 def _title(ax, title: str, subtitle: str | None = None) -> None:
+    # y given: matplotlib then leaves the title where it is put rather than measuring the
+    # y axis, at every layout pass and draw, to lift it over ticks these charts never have on
+    # top (a fifth of the time a chart took to lay out)
     ax.set_title(title, loc="left", fontsize=FONT + 3, fontweight="bold", color="black",
-                 pad=22 if subtitle else 8, wrap=True)
+                 pad=22 if subtitle else 8, wrap=True, y=1.0)
     if subtitle:
         ax.text(0, 1.02, subtitle, transform=ax.transAxes, fontsize=FONT, color=DARK_GREY,
                 va="bottom")

@@ -319,10 +319,10 @@ def lookup_la(
 
 @lru_cache(maxsize=256)
 def _lookup_la(
-    query: str, year: int | None = None, follow_successor: bool = False
+    text: str, year: int | None = None, follow_successor: bool = False
 ) -> LocalAuthority:
-    """`lookup_la`, remembered: the shipped tables do not change while a process runs."""
-    text = str(query).strip()
+    """`lookup_la` on a stripped query, remembered: the shipped tables do not change while a
+    process runs."""
     found = _candidates(text)
     if not found:
         raise InputError(None, None, f"unknown local authority {text!r}")

@@ -19,6 +19,8 @@ alt text only use figures that are shown.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -114,8 +116,6 @@ def _title(ax, title: str, subtitle: str | None = None) -> None:
 def _wrap_label(label: object, width: int = 32) -> str:
     """A category label on lines of at most `width` characters, so a long one does not squeeze
     the plot into a corner of the chart."""
-    import textwrap
-
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 

@@ -100,6 +100,11 @@ def _fingerprint(path: str | os.PathLike) -> tuple:
 _SHARED_DIR: str | None = None
 
 
+def _data_key(path: str | os.PathLike, args: tuple = (), kwargs: dict | None = None) -> tuple:
+    """What a loaded data set is kept and shared under: its files now, and how it was loaded."""
+    return (_fingerprint(path), tuple(args), tuple(sorted((kwargs or {}).items())))
+
+
 def _shared_file(folder: str | os.PathLike, kind: str, key: tuple) -> Path:
     """Where a shared `kind` is kept, named by its key (path, sizes and times of its files)."""
     digest = hashlib.sha1(repr(key).encode("utf-8")).hexdigest()[:20]
@@ -195,7 +200,7 @@ def _install_load_cache() -> None:
     @functools.wraps(original)
     def load(path, *args, **kwargs):
         try:
-            key = (_fingerprint(path), args, tuple(sorted(kwargs.items())))
+            key = _data_key(path, args, kwargs)
         except (OSError, TypeError):
             return original(path, *args, **kwargs)
         if key not in cache:
@@ -1160,31 +1165,40 @@ class _Ahead:
         self.params_list, self.root = params_list, root
         self._lock = threading.Lock()
         self._done: dict[str, tuple[dict, list[dict[str, Any]], Secrets]] = {}
+        self._to_share: list[tuple[str, tuple, Callable[[], Any]]] | None = None
+
+    def _work_out(self, params: Params) -> tuple[dict, list[dict[str, Any]], Secrets]:
+        return (pack_metrics(params, self.root), _quality_rows(params, self.root),
+                _secrets(params.data_path(self.root)))
 
     def get(self, params: Params) -> tuple[dict, list[dict[str, Any]], Secrets]:
         with self._lock:
             if params.month not in self._done:
-                self._done[params.month] = (
-                    pack_metrics(params, self.root),
-                    _quality_rows(params, self.root),
-                    _secrets(params.data_path(self.root)),
-                )
+                self._done[params.month] = self._work_out(params)
             return self._done.pop(params.month)  # each pack takes its own once
+
+    def _shares(self) -> list[tuple[str, tuple, Callable[[], Any]]]:
+        """What `run` leaves for the kernels: (kind, key, how to work it out), keyed once, so
+        what `promise` announces is exactly what `run` writes."""
+        if self._to_share is None:
+            from cpmetrics.benchmarks import published_values
+
+            paths = {p.data_path(self.root) for p in self.params_list}
+            self._to_share = [("data", _data_key(path), functools.partial(_tables, path))
+                              for path in paths]
+            self._to_share.append(("published", _published_key(), published_values))
+        return self._to_share
 
     def promise(self, shared: str) -> None:
         """Tell the kernels what `run` will share, before they start."""
-        for path in {p.data_path(self.root) for p in self.params_list}:
-            _promise(shared, "data", (_fingerprint(path), (), ()))
-        _promise(shared, "published", _published_key())
+        for kind, key, _ in self._shares():
+            _promise(shared, kind, key)
 
     def run(self, shared: str | None = None) -> None:
         if shared is not None:
             try:
-                for path in {p.data_path(self.root) for p in self.params_list}:
-                    _share(shared, "data", (_fingerprint(path), (), ()), _tables(path))
-                from cpmetrics.benchmarks import published_values
-
-                _share(shared, "published", _published_key(), published_values())
+                for kind, key, work_out in self._shares():
+                    _share(shared, kind, key, work_out())
             except Exception:  # noqa: BLE001 - the kernels read for themselves
                 pass
             finally:
@@ -1193,9 +1207,7 @@ class _Ahead:
             try:
                 with self._lock:
                     if p.month not in self._done:
-                        self._done[p.month] = (pack_metrics(p, self.root),
-                                               _quality_rows(p, self.root),
-                                               _secrets(p.data_path(self.root)))
+                        self._done[p.month] = self._work_out(p)
             except Exception:  # noqa: BLE001 - finish_pack works it out again and reports it
                 pass
 

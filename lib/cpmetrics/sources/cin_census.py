@@ -114,8 +114,7 @@ def _stylesheet(ns: str) -> etree.XSLT:
                         for e in expr.split("|"))
 
     def record(name: str, fields: dict[str, str], then: str = "") -> str:
-        # one XPath concat for the single values (one result node, not one per cell: building
-        # the result tree was most of the XSLT's time), then the repeating list, if any
+        # one XPath concat for the single values, then the repeating list, if any
         single = [path(e) for e, column in fields.items() if column not in _LISTS]
         lists = [path(e) for e, column in fields.items() if column in _LISTS]
         parts = [f"'{name}'"] + [f"normalize-space({e})" for e in single]
@@ -289,7 +288,8 @@ def _tables(raw: RawCensus, text: bytes, tags: list[str], lines: list[int], ns: 
 
 
 def _str_dtype(arrow_type):
-    """Arrow strings as pandas' own string dtype (missing values NaN), as `read_csv` gives."""
+    """Arrow strings as pandas' default string dtype (missing values NaN), as the canonical
+    tables hold them."""
     import pyarrow as pa
 
     return pd.StringDtype("pyarrow", na_value=np.nan) if arrow_type == pa.string() else None

@@ -10,7 +10,7 @@ index.html              headline table, links, data source, reporting date, vers
 notebooks/*.ipynb       the executed notebooks
 charts/*.png, *.txt     every chart and its alt text
 tables/*.csv            every table (disclosure-controlled)
-tables.xlsx             the tables as an accessible workbook (gptables)
+tables.xlsx             the tables as an accessible workbook (cpmetrics.workbook)
 metrics.json            `cpmetrics metrics` for the period, suppressed, plus "pack" (our own key)
 quality.csv             data-quality summary, counts only
 ```
@@ -52,7 +52,6 @@ import tempfile
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -824,58 +823,35 @@ def _meta(build: Path, kind: str) -> list[dict[str, Any]]:
 
 
 def write_workbook(build: Path, tables: list[dict[str, Any]], params: Params) -> Path | None:
-    """Every table in one accessible workbook (gptables): a sheet each, titled, with a legend."""
-    import gptables as gpt
-    import pandas as pd
+    """Every table in one accessible workbook (`cpmetrics.workbook`): a sheet each, titled, with
+    the period, the legend of the markers and the source above it."""
+    import csv
+
+    from cpmetrics import workbook
 
     if not tables:
         return None
     t = params.suppression_threshold
-    legend = [
-        f"<{t} = a count from 1 to {t - 1}, not shown to protect children's privacy",
-        "[c] = not shown because it would reveal a count below the threshold",
-        "[x] = not available",
-    ]
-    sheets: dict[str, Any] = {}
+    sheets = []
     for meta in tables:
-        df = pd.read_csv(build / "tables" / f"{meta['name']}.csv", dtype=str, keep_default_na=False)
-        df = df.replace("", "[x]").map(_cell)
-        df.columns = [str(c) if not str(c).startswith("Unnamed") else "row" for c in df.columns]
-        label = meta["name"][:31]
-        while label in sheets:
-            label = label[:28] + f"_{len(sheets)}"
-        sheets[label] = gpt.GPTable(
-            table=df,
-            table_name="t_" + re.sub(r"\W", "_", meta["name"]),
-            title=meta["title"],
-            subtitles=[f"Reporting period {params.period.start:%d %B %Y} to "
-                       f"{params.period.end:%d %B %Y}"],
-            source=f"Source: {params.data}, cpmetrics period pack {params.month}",
-            legend=legend,
-        )
-    path = build / "tables.xlsx"
-    cover = gpt.Cover(
-        cover_label="Cover",
+        with open(build / "tables" / f"{meta['name']}.csv", newline="", encoding="utf-8") as f:
+            header, *rows = list(csv.reader(f)) or [[]]
+        sheets.append(workbook.Sheet(meta["name"], meta["title"], header,
+                                     [[workbook.cell_value(v) for v in r] for r in rows]))
+    return workbook.write_workbook(
+        build / "tables.xlsx", sheets,
         title=f"Child protection plans: period pack {params.month}",
         intro=[f"Tables for the reporting period ending {params.period.end:%d %B %Y}.",
                f"Counts from 1 to {t - 1} are shown as <{t} (disclosure control)."],
-        about=["Definitions follow the DfE Children in Need statistics."],
+        about=["Definitions follow the DfE Children in Need statistics.",
+               "Each table is also in the pack as a CSV file, in the folder tables."],
+        above=[f"Reporting period {params.period.start:%d %B %Y} to {params.period.end:%d %B %Y}",
+               "This worksheet contains one table.",
+               f"<{t} = a count from 1 to {t - 1}, not shown to protect children's privacy",
+               "[c] = not shown because it would reveal a count below the threshold",
+               "[x] = not available",
+               f"Source: {params.data}, cpmetrics period pack {params.month}"],
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "no notes sheet": the legend says it all
-        gpt.write_workbook(filename=str(path), sheets=sheets, cover=cover, contentsheet_options={})
-    return path
-
-
-def _cell(text: str) -> Any:
-    """A CSV cell for Excel: numbers as numbers (not text), markers like <5 and [c] as text."""
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    if re.fullmatch(r"-?\d*\.\d+(e-?\d+)?", text):
-        return float(text)
-    if not re.search(r"[A-Za-z0-9]", text):  # gptables refuses symbol-only cells (accessibility)
-        return "per cent" if text.strip() == "%" else "[x]"
-    return text
 
 
 _LABELS = {

@@ -192,6 +192,25 @@ def test_check_pack_catches_what_slips_through(tmp_path):
         assert words in text
 
 
+def test_check_pack_reads_stylesheets_on_every_page(tmp_path):
+    """A page's stylesheets are read once per process (pages share them), yet what is in them
+    is found on every page that carries them, and a page's images' bytes hide nothing else."""
+    css = "<style>.a{color:red}</style><STYLE media=x>.b{background:url(//fonts.example.org/f)}"
+    for name in ("a.html", "b.html"):
+        (tmp_path / name).write_text(
+            f"<html><head>{css} /* SYN000123 2011-06-14 */</STYLE></head><body>"
+            '<img src="data:image/png;base64,AAAA" alt="x"><p>fine</p></body></html>')
+    (tmp_path / "c.html").write_text(
+        '<img src="data:image/png;base64,QUFB" alt="x"><p data-x="a" src="//x.example.org/y">')
+    secrets = Secrets(frozenset({"SYN000123"}), frozenset({"2011-06-14"}))
+    problems = check_pack(tmp_path, secrets, 5)
+    for page in ("a.html", "b.html"):
+        for words in ("holds 1 child id", "holds 1 date(s) of birth", "refers to another host"):
+            assert any(p.startswith(f"{page}: {words}") for p in problems), (page, words)
+    (only_c,) = [p for p in problems if p.startswith("c.html")]
+    assert only_c.startswith("c.html: refers to another host") and "//x.example.org/y" in only_c
+
+
 def digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -665,21 +665,18 @@ def _pool(jobs: int, root: Path) -> cf.ProcessPoolExecutor:
 
 def run_notebooks(
     tasks: list[Task], jobs: int, *, progress: bool = True, desc: str = "notebooks",
-    started: Callable[[], None] | None = None, offload: _Offload | None = None,
+    started: Callable[[], None] | None = None,
 ) -> Iterator[NotebookResult]:
     """Run tasks across `jobs` worker processes (one kernel each); yield results as they finish.
 
     `started` is called once every task is submitted (the workers exist by
-    then, so the caller may start threads without forking them). `offload`,
-    if given, may hand the workers more work once the notebooks are done.
+    then, so the caller may start threads without forking them).
     """
     from tqdm import tqdm
 
     root = tasks[0].root if tasks else project_root()
     with _pool(jobs, root) as pool:
         futures = {pool.submit(run_notebook, t): t for t in tasks}
-        if offload is not None:
-            offload.pool, offload.futures = pool, list(futures)
         if started is not None:
             started()
         bar = tqdm(total=len(tasks), desc=desc, unit="notebook", disable=not progress,
@@ -990,6 +987,24 @@ def check_pack(folder: Path, secrets: Secrets, threshold: int) -> list[str]:
     return problems
 
 
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>.*?</style\s*>)", re.I | re.S)
+
+
+def _findings(text: str) -> tuple[set[str], set[str]]:
+    """The words and date-like tokens of a text, base64 runs (images' bytes) left out."""
+    scan = _BASE64_RUN.sub(" ", text)
+    return set(_TOKEN.findall(scan)), set(_DATE_TOKEN.findall(scan))
+
+
+@functools.lru_cache(maxsize=32)
+def _stylesheet_findings(css: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """A stylesheet's words, date-like tokens and references to other hosts. Every page of a
+    pack carries the same nbconvert stylesheets (nine tenths of a page without its images):
+    read once per process rather than once per page."""
+    tokens, dates = _findings(css)
+    return frozenset(tokens), frozenset(dates), tuple(external_refs(css))
+
+
 def check_file(path: Path, folder: Path, secrets: Secrets, threshold: int) -> list[str]:
     """Everything wrong with one file of a built pack (text files only: the rest are not read)."""
     from cpmetrics.disclosure import is_row_level, small_counts
@@ -999,17 +1014,25 @@ def check_file(path: Path, folder: Path, secrets: Secrets, threshold: int) -> li
     if path.suffix not in TEXT_SUFFIXES:
         return problems
     text = path.read_text(encoding="utf-8", errors="replace")
+    refs: list[str] = []
     if path.suffix == ".html":  # an embedded image's bytes fetch nothing and name no one
         text = _DATA_URI.sub("", text)
-    scan = _BASE64_RUN.sub(" ", text)
-    ids = secrets.ids.intersection(_TOKEN.findall(scan))
+        parts = _STYLE_BLOCK.split(text)  # the page between its stylesheets, and each of them
+        text = " ".join(parts[::2])
+        tokens, dates = _findings(text)
+        refs = external_refs(text)
+        for css in parts[1::2]:
+            css_tokens, css_dates, css_refs = _stylesheet_findings(css)
+            tokens, dates, refs = tokens | css_tokens, dates | css_dates, refs + list(css_refs)
+    else:
+        tokens, dates = _findings(text)
+    ids = secrets.ids.intersection(tokens)
     if ids:
         problems.append(f"{rel}: holds {len(ids)} child id(s) from the input")
-    dates = secrets.dates.intersection(_DATE_TOKEN.findall(scan))
+    dates = secrets.dates.intersection(dates)
     if dates:
         problems.append(f"{rel}: holds {len(dates)} date(s) of birth from the input")
     if path.suffix == ".html":
-        refs = external_refs(text)
         if refs:
             problems.append(f"{rel}: refers to another host ({refs[0]!r})")
         blind = [m for m in re.findall(r"<img\b[^>]*>", text) if not re.search(r"\balt=", m)]
@@ -1191,26 +1214,8 @@ class _Ahead:
                 pass
 
 
-class _Offload:
-    """Hands pack-level work to the notebook workers once they are all idle (so the pack's own
-    process can check files meanwhile); None while any notebook is queued or running."""
-
-    def __init__(self) -> None:
-        self.pool: cf.Executor | None = None
-        self.futures: list[cf.Future] = []
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future | None:
-        if self.pool is None or not all(f.done() for f in self.futures):
-            return None
-        try:
-            return self.pool.submit(fn, *args)
-        except RuntimeError:  # the pool is shutting down
-            return None
-
-
 def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookResult],
-                root: Path, ahead: _Ahead | None = None, offload: _Offload | None = None
-                ) -> PackResult:
+                root: Path, ahead: _Ahead | None = None) -> PackResult:
     """Write the pack-level files, check everything, publish or keep the build for debugging."""
     result = PackResult(params.month, dest, notebooks=results)
     failed = [r for r in results if not r.ok]
@@ -1220,8 +1225,6 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         return result
     try:
         tables, charts = _meta(build, "table"), _meta(build, "chart")
-        # the workbook is the slowest part: on an idle notebook worker when there is one
-        workbook = offload.submit(write_workbook, build, tables, params) if offload else None
         metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
         metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -1229,11 +1232,7 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
         result.problems = check_pack(build, secrets, params.suppression_threshold)
-        try:
-            has_wb = (workbook.result() if workbook is not None
-                      else write_workbook(build, tables, params)) is not None
-        except cf.BrokenExecutor:  # the worker died: write it here
-            has_wb = write_workbook(build, tables, params) is not None
+        has_wb = write_workbook(build, tables, params) is not None
         page = index_page(params, metrics, results, tables, charts, has_wb)
         index = build / "index.html"
         index.write_text(page.replace(str(build), str(dest)), encoding="utf-8")
@@ -1291,15 +1290,13 @@ def build_packs(
     ahead.promise(str(shared))
     prefetch = threading.Thread(target=ahead.run, args=(str(shared),), daemon=True)
     try:
-        offload = _Offload()
-        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start,
-                               offload=offload):
+        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start):
             done[r.period].append(r)
             waiting[r.period] -= 1
             if waiting[r.period] == 0:
                 p = by_month[r.period]
                 packs.append(finish_pack(p, builds[p.month], out_dir / p.month, done[p.month],
-                                         root, ahead, offload))
+                                         root, ahead))
     finally:
         shutil.rmtree(shared, ignore_errors=True)
         for b in builds.values():

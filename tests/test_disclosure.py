@@ -64,6 +64,22 @@ def test_bare_n_of_pct_and_unpaired_percentages():
     assert out["rate"].tolist() == [47.7, "[c]"]
 
 
+def test_share_of_a_column_total_goes_with_its_own_count():
+    """metrics.md: a percentage is suppressed when its numerator or denominator is. A column's
+    share of its total (`on_plan_pct` = on_plan / all on a plan) rests on its own row's count
+    only: a small count of starts in the same row hides the starts' share, not this one."""
+    df = pd.DataFrame({"category": ["Physical abuse", "Neglect"], "starts": [3, 49],
+                       "starts_pct": [2.7, 43.4], "on_plan": [18, 106], "on_plan_pct": [8.1, 47.5],
+                       "rate": [1.1, 9.0]})
+    out = suppress_table(df)
+    assert out["starts"].tolist() == ["<5", 49]
+    assert out["starts_pct"].tolist() == ["[c]", 43.4]
+    assert out["on_plan_pct"].tolist() == [8.1, 47.5]
+    assert out["rate"].tolist() == ["[c]", 9.0], "no count of its own: the cautious reading"
+    small_on_plan = suppress_table(df.assign(on_plan=[2, 106]))
+    assert small_on_plan["on_plan_pct"].tolist() == ["[c]", 47.5]
+
+
 def test_denominator_below_threshold_hides_the_percentage():
     out = suppress_table(pd.DataFrame({"n": [0], "of": [3], "pct": [0.0]}))
     assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"]

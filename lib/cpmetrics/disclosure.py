@@ -17,8 +17,11 @@ How a table's columns are read (the convention notebooks follow):
   ``derived=``, and shown as ``[c]`` when hidden. ``<p>_pct`` (and
   ``<p>_lo``/``<p>_hi``...) belongs to the counts ``<p>_n`` and ``<p>_of``;
   a bare ``pct``/``lo``/``hi`` belongs to ``n`` and ``of``. A derived column
-  with no such pair (both the numerator and the denominator) is suppressed
-  when any count in its row is suppressed (the cautious reading).
+  named for a count column of its own (``starts_pct`` beside ``starts``) is a
+  share of that column's total and goes with that count (and ``starts_of``,
+  if any). A derived column with neither (both the numerator and the
+  denominator, or its own count) is suppressed when any count in its row is
+  suppressed (the cautious reading).
 - **Counts** are every other numeric column holding whole numbers (integer
   dtype, or float whose values are all whole), or named in ``counts=``.
 - Columns of benchmarks (published figures for England and neighbours) are
@@ -193,8 +196,14 @@ def suppress_table(
         partners = by_prefix.get(prefix, [])
         # a pair is a numerator and a denominator: `episodes, of, pct` has no `n`, so the
         # percentage is hidden with any count of its row (the cautious reading)
-        paired = {_split(p)[1] for p in partners} >= {"of"} and bool(
-            {_split(p)[1] for p in partners} & {"n", "count"})
+        suffixes = {_split(p)[1] for p in partners}
+        paired = suffixes >= {"of"} and bool(suffixes & {"n", "count"})
+        # `starts, starts_pct`: a share of the column's total, whose numerator is the count
+        # `starts` of its own row (and its denominator `starts_of` where the table has one)
+        own = [k for k, kind in kinds.items()
+               if prefix and kind == "count" and str(k).lower().strip() == prefix]
+        if own and not paired:
+            partners, paired = own + [p for p in partners if _split(p)[1] == "of"], True
         mask = (
             pd.concat([hidden[p] for p in partners], axis=1).any(axis=1) if paired else any_hidden
         )

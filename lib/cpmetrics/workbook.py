@@ -6,7 +6,7 @@ linking to every table, and a sheet per table whose first cells say what it is
 (title, period, how many tables the sheet holds, what the markers mean, the
 source) above one marked-up Excel table: a header row, no merged or blank
 cells, numbers stored as numbers, no meaning carried by colour, no grid lines.
-Written with XlsxWriter directly: gptables spent most of a second per pack on
+Written with XlsxWriter directly: gptables spent a third of a second per pack on
 pandas bookkeeping for two dozen small tables.
 """
 

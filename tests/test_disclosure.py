@@ -80,6 +80,28 @@ def test_share_of_a_column_total_goes_with_its_own_count():
     assert small_on_plan["on_plan_pct"].tolist() == ["[c]", 47.5]
 
 
+def test_a_row_with_two_proportions_says_what_each_figure_rests_on():
+    """The headline row "Plans started: second or subsequent" in the 2018-04 pack: 5 of 13 this
+    year (38.5%, Wilson 95% interval 17.7% to 64.5%), fewer than 5 of 16 a year ago. Only the
+    year ago's figure rests on the small count."""
+    from cpmetrics.summary import DEPENDS
+
+    row = pd.DataFrame({"measure": ["Plans started: second or subsequent plan"], "unit": ["%"],
+                        "n": [5], "of": [13], "value": [38.5], "ci_low": [17.7],
+                        "ci_high": [64.5], "year_ago_n": [3], "year_ago_of": [16],
+                        "year_ago": [18.8], "england_value": [18.7],
+                        "vs_england": ["within chance of England"]})
+    out = suppress_table(row, depends=DEPENDS).iloc[0]
+    assert (out["n"], out["value"], out["ci_low"], out["ci_high"]) == (5, 38.5, 17.7, 64.5)
+    assert out["vs_england"] == "within chance of England"
+    assert (out["year_ago_n"], out["year_ago"]) == ("<5", "[c]")
+    now_small = suppress_table(row.assign(n=[4]), depends=DEPENDS).iloc[0]
+    assert [now_small[c] for c in ("n", "value", "ci_low", "ci_high", "vs_england")] == [
+        "<5", "[c]", "[c]", "[c]", "[c]"]
+    cautious = suppress_table(row, derived=["vs_england"]).iloc[0]  # not told: hide all
+    assert (cautious["ci_low"], cautious["vs_england"]) == ("[c]", "[c]")
+
+
 def test_denominator_below_threshold_hides_the_percentage():
     out = suppress_table(pd.DataFrame({"n": [0], "of": [3], "pct": [0.0]}))
     assert out["n"].tolist() == [0] and out["of"].tolist() == ["<5"]

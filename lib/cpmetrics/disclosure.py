@@ -21,7 +21,9 @@ How a table's columns are read (the convention notebooks follow):
   share of that column's total and goes with that count (and ``starts_of``,
   if any). A derived column with neither (both the numerator and the
   denominator, or its own count) is suppressed when any count in its row is
-  suppressed (the cautious reading).
+  suppressed (the cautious reading). ``depends=`` names the counts a derived
+  column rests on where a row holds more than one proportion (the headline
+  table: this period's ``n``/``of`` and a year ago's).
 - **Counts** are every other numeric column holding whole numbers (integer
   dtype, or float whose values are all whole), or named in ``counts=``.
 - Columns of benchmarks (published figures for England and neighbours) are
@@ -155,6 +157,7 @@ def suppress_table(
     counts: Iterable[str] = (),
     derived: Iterable[str] = (),
     labels: Iterable[str] = (),
+    depends: Mapping[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """A copy of `df` with small counts shown as `<threshold` and their percentages hidden.
 
@@ -162,7 +165,7 @@ def suppress_table(
     module docstring for how columns are classified).
     """
     check_no_row_level([*df.columns, *(df.index.names or [])])
-    counts, derived, labels = set(counts), set(derived), set(labels)
+    counts, derived, labels = set(counts), set(derived) | set(depends or ()), set(labels)
     kinds = {c: _kind(df[c], c, counts, derived, labels) for c in df.columns}
     out = df.copy()
     hidden: dict[object, pd.Series] = {}
@@ -194,6 +197,13 @@ def suppress_table(
             continue
         prefix, _ = _split(c)
         partners = by_prefix.get(prefix, [])
+        if depends and c in depends:  # told which counts it rests on
+            partners = [p for p in depends[c] if kinds.get(p) == "count"]
+            mask = (pd.concat([hidden[p] for p in partners], axis=1).any(axis=1)
+                    if partners else any_hidden)
+            if mask.any():
+                out[c] = df[c].astype(object).where(~mask, HIDDEN)
+            continue
         # a pair is a numerator and a denominator: `episodes, of, pct` has no `n`, so the
         # percentage is hidden with any count of its row (the cautious reading)
         suffixes = {_split(p)[1] for p in partners}

@@ -28,6 +28,11 @@ from cpmetrics.tables import Tables
 COLUMNS = ["measure", "unit", "n", "of", "value", "ci_low", "ci_high", "year_ago_n",
            "year_ago_of", "year_ago", "neighbours_value", "england_value", "published_year",
            "vs_england"]
+#: The counts each figure of the headline table rests on, for disclosure control: a row holds
+#: this period's proportion and a year ago's, so a small count a year ago hides only the year
+#: ago's figure (`show_table(..., depends=DEPENDS)`)
+DEPENDS = {"value": ("n", "of"), "ci_low": ("n", "of"), "ci_high": ("n", "of"),
+           "vs_england": ("n", "of"), "year_ago": ("year_ago_n", "year_ago_of")}
 
 
 def versus(p: Proportion | None, england: float | None) -> str | None:

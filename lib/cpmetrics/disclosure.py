@@ -195,31 +195,32 @@ def suppress_table(
     for c, kind in kinds.items():
         if kind != "derived":
             continue
-        prefix, _ = _split(c)
-        partners = by_prefix.get(prefix, [])
-        if depends and c in depends:  # told which counts it rests on
-            partners = [p for p in depends[c] if kinds.get(p) == "count"]
-            mask = (pd.concat([hidden[p] for p in partners], axis=1).any(axis=1)
-                    if partners else any_hidden)
-            if mask.any():
-                out[c] = df[c].astype(object).where(~mask, HIDDEN)
-            continue
-        # a pair is a numerator and a denominator: `episodes, of, pct` has no `n`, so the
-        # percentage is hidden with any count of its row (the cautious reading)
-        suffixes = {_split(p)[1] for p in partners}
-        paired = suffixes >= {"of"} and bool(suffixes & {"n", "count"})
-        # `starts, starts_pct`: a share of the column's total, whose numerator is the count
-        # `starts` of its own row (and its denominator `starts_of` where the table has one)
-        own = [k for k, kind in kinds.items()
-               if prefix and kind == "count" and str(k).lower().strip() == prefix]
-        if own and not paired:
-            partners, paired = own + [p for p in partners if _split(p)[1] == "of"], True
+        partners = _rests_on(c, kinds, by_prefix, depends or {})
         mask = (
-            pd.concat([hidden[p] for p in partners], axis=1).any(axis=1) if paired else any_hidden
+            pd.concat([hidden[p] for p in partners], axis=1).any(axis=1) if partners else any_hidden
         )
         if mask.any():
             out[c] = df[c].astype(object).where(~mask, HIDDEN)
     return out
+
+
+def _rests_on(c: object, kinds: dict, by_prefix: dict[str, list[object]],
+              depends: Mapping[str, Iterable[str]]) -> list[object]:
+    """The count columns derived column `c` rests on; none known means the cautious reading
+    (hidden with any count of its row)."""
+    if c in depends:  # told which counts it rests on
+        return [p for p in depends[c] if kinds.get(p) == "count"]
+    prefix, _ = _split(c)
+    partners = by_prefix.get(prefix, [])
+    # a pair is a numerator and a denominator: `episodes, of, pct` has no `n`, so the
+    # percentage is hidden with any count of its row (the cautious reading)
+    suffixes = {_split(p)[1] for p in partners}
+    if suffixes >= {"of"} and suffixes & {"n", "count"}:
+        return partners
+    # `starts, starts_pct`: a share of the column's total, whose numerator is the count
+    # `starts` of its own row (and its denominator `starts_of` where the table has one)
+    own = [k for k, kind in kinds.items() if prefix and kind == "count" and _key(k) == _key(prefix)]
+    return own + [p for p in partners if _split(p)[1] == "of"] if own else []
 
 
 def _kind(col: pd.Series, name: object, counts: set, derived: set, labels: set) -> str:

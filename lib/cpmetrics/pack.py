@@ -1029,9 +1029,9 @@ def check_file(path: Path, folder: Path, secrets: Secrets, threshold: int) -> li
     ids = secrets.ids.intersection(tokens)
     if ids:
         problems.append(f"{rel}: holds {len(ids)} child id(s) from the input")
-    dates = secrets.dates.intersection(dates)
-    if dates:
-        problems.append(f"{rel}: holds {len(dates)} date(s) of birth from the input")
+    births = secrets.dates.intersection(dates)
+    if births:
+        problems.append(f"{rel}: holds {len(births)} date(s) of birth from the input")
     if path.suffix == ".html":
         if refs:
             problems.append(f"{rel}: refers to another host ({refs[0]!r})")

@@ -93,6 +93,11 @@ def _width(text: Any, size: int, bold: bool = False) -> int:
                      * (1 + 0.15 * upper))
 
 
+def _column_width(header: str, values: Sequence[Any]) -> int:
+    """Pixels a table column needs: its bold 12-point header and its widest cell."""
+    return max([_width(header, 12, bold=True)] + [_width(v, 12) for v in values])
+
+
 def write_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, intro: Sequence[str],
                    about: Sequence[str], above: Sequence[str]) -> Path:
     """Write the cover, the contents and one sheet per table; `above` are the lines under each
@@ -138,10 +143,8 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, intro: Se
     for i, (tab, sheet) in enumerate(zip(tabs, sheets, strict=True), start=3):
         contents.write_url(i, 0, f"internal:'{tab}'!A1", link_f, string=tab)
         contents.write(i, 1, sheet.title, body["left"])
-    contents.set_column_pixels(0, 0, max([_width("Sheet name", 12, True)]
-                                         + [_width(t, 12) for t in tabs]))
-    contents.set_column_pixels(1, 1, max([_width("Table description", 12, True)]
-                                         + [_width(s.title, 12) for s in sheets]))
+    contents.set_column_pixels(0, 0, _column_width("Sheet name", tabs))
+    contents.set_column_pixels(1, 1, _column_width("Table description", [s.title for s in sheets]))
 
     for tab, sheet in zip(tabs, sheets, strict=True):
         ws = wb.add_worksheet(tab)
@@ -160,7 +163,6 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, intro: Se
             "data": rows, "style": None, "autofilter": False,
         })
         for c, h in enumerate(header):
-            widths = [_width(h, 12, bold=True)] + [_width(r[c], 12) for r in rows]
-            ws.set_column_pixels(c, c, max(widths))
+            ws.set_column_pixels(c, c, _column_width(h, [r[c] for r in rows]))
     wb.close()
     return path

@@ -75,6 +75,14 @@ SECTION47_COLUMNS: dict[str, str] = {
     "source_file": STR,
     "collection_year": "Int64",
 }
+REVIEW_COLUMNS: dict[str, str] = {
+    # one row per CPPreviewDate of a plan, unioned over every return holding the plan
+    "child_id": STR,
+    "plan_start_date": DATE,  # with child_id, the plan the review belongs to
+    "review_date": DATE,
+    "source_file": STR,
+    "collection_year": "Int64",
+}
 CIN_PLAN_COLUMNS: dict[str, str] = {
     "episode_id": STR,
     "child_id": STR,
@@ -168,6 +176,7 @@ class Tables:
     assessments: pd.DataFrame | None = None  # None: the source has no assessment data
     section47: pd.DataFrame = field(default_factory=lambda: empty(SECTION47_COLUMNS))
     cin_plans: pd.DataFrame = field(default_factory=lambda: empty(CIN_PLAN_COLUMNS))
+    reviews: pd.DataFrame = field(default_factory=lambda: empty(REVIEW_COLUMNS))
     findings: pd.DataFrame = field(default_factory=lambda: empty(FINDING_COLUMNS))
     rejects: pd.DataFrame = field(default_factory=lambda: empty(REJECT_COLUMNS))
     counts: LoadCounts = field(default_factory=LoadCounts)

@@ -40,11 +40,18 @@ suppression_threshold: 5
 
 
 def run_pack(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MPLBACKEND": "TkAgg-not-here"}
-    return subprocess.run(
+    """`cpmetrics pack` in a child process whose temporary folder is its own, and left empty."""
+    systemp = cwd / f"systemp-{len(list(cwd.glob('systemp-*')))}"
+    systemp.mkdir()
+    env = {**os.environ, "MPLBACKEND": "TkAgg-not-here", "TMPDIR": str(systemp)}
+    done = subprocess.run(
         [sys.executable, "-m", "cpmetrics", "pack", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
     )
+    left = sorted(p.name for p in systemp.rglob("*"))
+    assert not left, f"the pack left {left} in the temporary folder"
+    systemp.rmdir()
+    return done
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +247,33 @@ def test_failing_notebook_leaves_previous_pack_and_exits_1(sample_pack, tmp_path
     assert any(o.get("ename") == "ValueError" for c in executed.cells
                for o in c.get("outputs", []))
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_kernels_stderr_is_kept_only_in_a_failed_build(tmp_path):
+    """What a kernel writes to stderr can hold child-level values: it is held in memory and
+    written only into a failed pack's kept build, never to a file of its own elsewhere."""
+    import io
+    import time
+
+    from cpmetrics import pack
+
+    log = pack._KernelLog(io.BytesIO(b"Traceback (most recent call last):\nSYN000001\n"))
+    for _ in range(100):
+        if len(log._lines) == 2:
+            break
+        time.sleep(0.01)
+    saved = pack._KERNEL.get("log")
+    pack._KERNEL["log"] = log
+    try:
+        pack._keep_kernel_log(tmp_path)
+        pack._keep_kernel_log(tmp_path)  # nothing new: nothing added
+    finally:
+        pack._KERNEL.pop("log")
+        if saved is not None:
+            pack._KERNEL["log"] = saved
+    kept = (tmp_path / "kernel.log").read_text()
+    assert kept == "Traceback (most recent call last):\nSYN000001\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["kernel.log"]
 
 
 @pytest.fixture(scope="module")

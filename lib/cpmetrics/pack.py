@@ -35,6 +35,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import argparse
+import collections
 import concurrent.futures as cf
 import copy
 import datetime as dt
@@ -305,16 +306,47 @@ def _start_kernel(root: Path) -> None:
     # both run sys.executable, so a user-wide "python3" kernel elsewhere is never picked up.
     ksm = KernelSpecManager(kernel_dirs=[str(Path(sys.prefix) / "share" / "jupyter" / "kernels")])
     km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
-    log = Path(tempfile.gettempdir()) / f"cpmetrics-kernel-{os.getpid()}.log"
-    with open(log, "wb") as err:  # the kernel's own start-up chatter; notebook output is on iopub
-        # no IPython history: a pack's kernel has no use for it, and saving it to sqlite
-        # after every cell cost time
-        km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL,
-                        stderr=err, extra_arguments=["--HistoryManager.enabled=False"])
+    # The kernel's own chatter (start-up, warnings; notebook output is on iopub) is read from a
+    # pipe into memory, never written to a file of its own: it can hold child-level values, so
+    # it goes only into a failed pack's kept build (`kernel_log`). No IPython history either:
+    # a pack's kernel has no use for it, and saving it to sqlite after every cell cost time.
+    km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE, extra_arguments=["--HistoryManager.enabled=False"])
+    log = _KernelLog(km.provisioner.process.stderr)
     kc = km.client()
     kc.start_channels()
     _KERNEL.update(km=km, kc=kc, log=log, ready=False)
     util.Finalize(km, _shutdown_kernel, exitpriority=10)
+
+
+class _KernelLog:
+    """The last lines a kernel wrote to stderr, drained from its pipe by a daemon thread (a full
+    pipe would block the kernel)."""
+
+    def __init__(self, stream: Any, keep: int = 2000) -> None:
+        self._lines: collections.deque[str] = collections.deque(maxlen=keep)
+        threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
+
+    def _drain(self, stream: Any) -> None:
+        with stream:
+            for raw in iter(stream.readline, b""):
+                self._lines.append(raw.decode("utf-8", errors="replace"))
+
+    def take(self) -> str:
+        """What the kernel wrote since the last call."""
+        out = []
+        while self._lines:
+            out.append(self._lines.popleft())
+        return "".join(out)
+
+
+def _keep_kernel_log(build: Path) -> None:
+    """A failed notebook's build keeps what its kernel wrote to stderr, as `kernel.log`."""
+    log = _KERNEL.get("log")
+    text = log.take() if log is not None else ""
+    if text:
+        with open(build / "kernel.log", "a", encoding="utf-8") as f:
+            f.write(text)
 
 
 def _kernel(root: Path) -> tuple[Any, Any]:
@@ -328,10 +360,9 @@ def _kernel(root: Path) -> tuple[Any, Any]:
     try:
         kc.wait_for_ready(timeout=120)
     except RuntimeError as exc:
-        log = _KERNEL["log"]
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        tail = _KERNEL["log"].take()[-2000:]
         _shutdown_kernel()
-        raise RuntimeError(f"the kernel did not start ({exc}); {log} ends:\n{tail}") from exc
+        raise RuntimeError(f"the kernel did not start ({exc}); its stderr ends:\n{tail}") from exc
     _run_quiet(kc, _WARMUP)
     _KERNEL["ready"] = True
     return km, kc
@@ -516,6 +547,7 @@ def run_notebook(task: Task) -> NotebookResult:
         nb = _KERNEL.pop("nb", None) or nbformat.v4.new_notebook()
         _finish_notebook(nb, task)
         nbformat.write(nb, out_nb)
+        _keep_kernel_log(task.build)
         if "km" in _KERNEL and not _KERNEL["km"].is_alive():
             _shutdown_kernel()
         return NotebookResult(
@@ -523,6 +555,7 @@ def run_notebook(task: Task) -> NotebookResult:
             error=_failure(nb, exc),
         )
     _KERNEL.pop("nb", None)
+    _KERNEL["log"].take()  # a good run's kernel chatter goes nowhere
     _finish_notebook(nb, task)
     nbformat.write(nb, out_nb)
     title = _title(nb, task.notebook.stem)
@@ -1268,7 +1301,9 @@ def build_packs(
             raise InputError(p.file, "key data", f"{p.data}: no such file or folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     builds = {p.month: out_dir / f".{p.month}.building-{uuid.uuid4().hex[:8]}" for p in params_list}
-    shared = Path(tempfile.mkdtemp(prefix="cpmetrics-pack-"))  # private (0700), removed below
+    # data shared with the kernels: child-level, so beside the builds (never in the system's
+    # temporary folder), private (0700) and removed below
+    shared = Path(tempfile.mkdtemp(prefix=".shared-", dir=out_dir))
     # Longest first, so no worker is left with a long notebook while the others idle: the
     # committed notebooks' sizes (mostly their charts) say roughly how long each takes.
     longest_first = sorted(notebooks, key=lambda nb: nb.stat().st_size, reverse=True)

@@ -87,6 +87,20 @@ def test_benchmark_prints_the_published_check_figures():
     assert m["neighbours_mean"] == {"value": 19.8, "n": 10, "of": 10, "missing": None}
 
 
+def test_benchmark_prints_the_pathway_check_figures():
+    out = run("benchmark", "--la", "358", "--year", "2018", "--json")
+    assert out.returncode == 0
+    m = json.loads(out.stdout)["measures"]
+    icpc, reviews = m["icpc_within_15_days_pct"], m["reviews_in_time_pct"]
+    assert (icpc["la"]["value"], icpc["england"]["value"]) == (83.3, 76.9)
+    assert (reviews["la"]["value"], reviews["england"]["value"]) == (84.6, 90.5)
+    assert (m["icpcs_within_15_days"]["la"]["value"], m["icpcs"]["la"]["value"]) == (245, 294)
+    text = run("benchmark", "--la", "358", "--year", "2018").stdout
+    line = next(x for x in text.splitlines() if x.startswith("Initial conferences within 15 "
+                                                             "working days (%)"))  # fmt: skip
+    assert line.split()[-7:] == ["83.3", "84.7", "(10", "of", "10)", "77.9", "76.9"]
+
+
 def test_benchmark_unknown_council_is_one_line_exit_2():
     out = run("benchmark", "--la", "Nowhere", "--year", "2017")
     assert out.returncode == 2 and out.stderr == "error: unknown local authority 'Nowhere'\n"

@@ -1,7 +1,7 @@
 """XmR charts (metrics.md, "Monitoring over time"): limits and signals worked out by hand,
 and NHSRplotthedots' own published cases.
 
-NHSRplotthedots (NHS-R Community, MIT licence, version 0.2.2, commit 050b07d of
+NHSRplotthedots (NHS-R Community, MIT licence, version 0.2.2, commit 050b07d7eacc of
 github.com/nhs-r-community/NHSRplotthedots) is the reference implementation. Its
 cases below are copied as data (inputs and expected outputs only) from the files
 named at each one. Its rules use 7 points for a trend where metrics.md says 6, so

@@ -646,9 +646,11 @@ def export_page(nb: Any, title: str) -> str:
     nb = nbformat.NotebookNode({**nb, "cells": cells})
     exporter = _exporter()
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    back = ('<p class="pack-nav" style="font-family: var(--jp-ui-font-family, sans-serif); '
-            'font-size: 14px; margin: 12px 20px 0"><a href="index.html">'
-            "Back to the pack contents</a></p>")
+    # a landmark of its own: content outside every landmark is lost to a screen reader's
+    # landmark navigation (axe's `region` rule)
+    back = ('<nav class="pack-nav" aria-label="Pack" style="font-family: '
+            'var(--jp-ui-font-family, sans-serif); font-size: 14px; margin: 12px 20px 0">'
+            '<a href="index.html">Back to the pack contents</a></nav>')
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
     return offline(body)
 

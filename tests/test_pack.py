@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -24,34 +21,11 @@ import pytest
 from cpmetrics import cli
 from cpmetrics.disclosure import small_counts, suppress_metrics
 from cpmetrics.pack import Secrets, check_pack
+from helpers import SAMPLE_PARAMS, run_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_NOTEBOOKS = ROOT / "tests" / "fixtures" / "pack_notebooks"
 PROJECT_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-SAMPLE_PARAMS = """\
-period_end: "2018-03-31"
-data: data/sample
-la: "358"
-reference_level: 10
-tolerance_pct: 4
-suppression_threshold: 5
-"""
-
-
-def run_pack(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`cpmetrics pack` in a child process whose temporary folder is its own, and left empty."""
-    systemp = cwd / f"systemp-{len(list(cwd.glob('systemp-*')))}"
-    systemp.mkdir()
-    env = {**os.environ, "MPLBACKEND": "TkAgg-not-here", "TMPDIR": str(systemp)}
-    done = subprocess.run(
-        [sys.executable, "-m", "cpmetrics", "pack", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
-    )
-    left = sorted(p.name for p in systemp.rglob("*"))
-    assert not left, f"the pack left {left} in the temporary folder"
-    systemp.rmdir()
-    return done
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +40,6 @@ def sample_pack(tmp_path_factory) -> dict:
     return {"dir": out / "2018-03", "out": out, "tmp": tmp, "params": params,
             "data": ROOT / "data" / "sample", "period_end": "2018-03-31",
             "notebooks": sorted(FIXTURE_NOTEBOOKS.glob("*.ipynb"))}
-
-
-@pytest.fixture(scope="module")
-def project_pack(tmp_path_factory) -> dict:
-    if not PROJECT_NOTEBOOKS:
-        pytest.skip("the project's notebooks have not landed yet")
-    tmp = tmp_path_factory.mktemp("project-pack")
-    out = tmp / "outputs"
-    done = run_pack("--period", "2018-09", "--out", str(out), cwd=tmp)
-    assert done.returncode == 0, done.stderr
-    return {"dir": out / "2018-09", "out": out, "data": ROOT / "data" / "synthetic",
-            "period_end": "2018-09-30", "notebooks": PROJECT_NOTEBOOKS}
 
 
 @pytest.fixture(params=["sample", "project"])
@@ -275,19 +237,6 @@ def test_a_kernels_stderr_is_kept_only_in_a_failed_build(tmp_path):
     assert kept == "Traceback (most recent call last):\nSYN000001\n"
     assert [p.name for p in tmp_path.iterdir()] == ["kernel.log"]
 
-
-@pytest.fixture(scope="module")
-def project_sample_pack(tmp_path_factory) -> Path:
-    """The project's own notebooks over the hand-made sample: nearly every count is below 5."""
-    if not PROJECT_NOTEBOOKS:
-        pytest.skip("the project's notebooks have not landed yet")
-    tmp = tmp_path_factory.mktemp("project-sample-pack")
-    params = tmp / "2018-03.yaml"
-    params.write_text(SAMPLE_PARAMS)
-    out = tmp / "outputs"
-    done = run_pack("--params", str(params), "--out", str(out), "--jobs", "2", cwd=tmp)
-    assert done.returncode == 0, done.stderr
-    return out / "2018-03"
 
 
 def test_no_chart_shows_or_describes_a_small_count(project_sample_pack):

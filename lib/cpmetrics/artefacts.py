@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from cpmetrics.data_dictionary import plain
 from cpmetrics.disclosure import DEFAULT_THRESHOLD, suppress_table, suppress_text
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
@@ -50,10 +51,11 @@ MISSING = "\u2013"
 
 
 class Table:
-    """A table as a reader sees it: no 0, 1, 2... row numbers, a dash where there is no figure.
+    """A table as a reader sees it: plain headings (`cpmetrics.data_dictionary`), no 0, 1, 2...
+    row numbers, a dash where there is no figure.
 
-    `data` is the DataFrame itself (suppressed in a pack), for anyone who wants
-    to work with it.
+    `data` is the DataFrame itself (suppressed in a pack), with its machine column
+    names, for anyone who wants to work with it.
     """
 
     def __init__(self, data: pd.DataFrame) -> None:
@@ -68,13 +70,26 @@ class Table:
             col = out[c]
             if not pd.api.types.is_float_dtype(col.dtype) and col.isna().any():
                 out[c] = col.astype(object).where(col.notna(), MISSING)
-        return out
+        return plain(out)
 
     def _repr_html_(self) -> str:
-        return self._shown().to_html(index=self.index, na_rep=MISSING)
+        shown = self._shown()
+        page = shown.to_html(index=self.index, na_rep=MISSING, index_names=False)
+        return _header_cells(page, list(shown.index.names) if self.index else [])
 
     def __repr__(self) -> str:
         return self._shown().to_string(index=self.index, na_rep=MISSING)
+
+
+def _header_cells(page: str, index_headings: list[str]) -> str:
+    """pandas' HTML table with one header row and no empty header cell: the index's heading
+    where pandas leaves the corner empty, and each header cell saying whether it heads a column
+    or a row (`scope`), so a screen reader reads a cell with its headings."""
+    head, sep, body = page.partition("</thead>")
+    for name in index_headings:
+        head = head.replace("<th></th>", f'<th scope="col">{html.escape(str(name))}</th>', 1)
+    head = head.replace("<th>", '<th scope="col">')
+    return head + sep + body.replace("<th>", '<th scope="row">')
 
 
 def show_table(

@@ -13,6 +13,7 @@ tables/*.csv            every table (disclosure-controlled)
 tables.xlsx             the tables as an accessible workbook (cpmetrics.workbook)
 metrics.json            `cpmetrics metrics` for the period, suppressed, plus "pack" (our own key)
 quality.csv             data-quality summary, counts only
+data_dictionary.csv     every CSV column's heading, meaning and unit (cpmetrics.data_dictionary)
 ```
 
 Why it is shaped like this:
@@ -678,9 +679,11 @@ def export_page(nb: Any, title: str) -> str:
     nb = nbformat.NotebookNode({**nb, "cells": cells})
     exporter = _exporter()
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    back = ('<p class="pack-nav" style="font-family: var(--jp-ui-font-family, sans-serif); '
-            'font-size: 14px; margin: 12px 20px 0"><a href="index.html">'
-            "Back to the pack contents</a></p>")
+    # a landmark of its own: content outside every landmark is lost to a screen reader's
+    # landmark navigation (axe's `region` rule)
+    back = ('<nav class="pack-nav" aria-label="Pack" style="font-family: '
+            'var(--jp-ui-font-family, sans-serif); font-size: 14px; margin: 12px 20px 0">'
+            '<a href="index.html">Back to the pack contents</a></nav>')
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
     return offline(body)
 
@@ -854,27 +857,40 @@ def _meta(build: Path, kind: str) -> list[dict[str, Any]]:
 
 def write_workbook(build: Path, tables: list[dict[str, Any]], params: Params) -> Path | None:
     """Every table in one accessible workbook (`cpmetrics.workbook`): a sheet each, titled, with
-    the period, the legend of the markers and the source above it."""
+    the period, the legend of the markers and the source above it, and plain headings; first,
+    the data dictionary, saying what each heading means and which CSV column it is."""
     import csv
 
-    from cpmetrics import workbook
+    from cpmetrics import data_dictionary, workbook
 
     if not tables:
         return None
     t = params.suppression_threshold
-    sheets = []
-    for meta in tables:
-        with open(build / "tables" / f"{meta['name']}.csv", newline="", encoding="utf-8") as f:
+
+    def read(path: Path) -> tuple[list[str], list[list[Any]]]:
+        with open(path, newline="", encoding="utf-8") as f:
             header, *rows = list(csv.reader(f)) or [[]]
-        sheets.append(workbook.Sheet(meta["name"], meta["title"], header,
-                                     [[workbook.cell_value(v) for v in r] for r in rows]))
+        return ([data_dictionary.heading(h) for h in header],
+                [[workbook.cell_value(v) for v in r] for r in rows])
+
+    about_dictionary = ("This worksheet contains one table.",
+                        "A row for each column of the tables: its name in the CSV files, the"
+                        " heading the other sheets give it, what it means, its unit and the CSV"
+                        " files that have it.")
+    header, rows = read(build / data_dictionary.FILE)
+    sheets = [workbook.Sheet("Data dictionary", "Data dictionary: what each column means",
+                             header, rows, above=about_dictionary)]
+    for meta in tables:
+        header, rows = read(build / "tables" / f"{meta['name']}.csv")
+        sheets.append(workbook.Sheet(meta["name"], meta["title"], header, rows))
     return workbook.write_workbook(
         build / "tables.xlsx", sheets,
         title=f"Child protection plans: period pack {params.month}",
         intro=[f"Tables for the reporting period ending {params.period.end:%d %B %Y}.",
                f"Counts from 1 to {t - 1} are shown as <{t} (disclosure control)."],
         about=["Definitions follow the DfE Children in Need statistics.",
-               "Each table is also in the pack as a CSV file, in the folder tables."],
+               "Each table is also in the pack as a CSV file, in the folder tables, its columns"
+               " named as the sheet Data dictionary gives them (also data_dictionary.csv)."],
         above=[f"Reporting period {params.period.start:%d %B %Y} to {params.period.end:%d %B %Y}",
                "This worksheet contains one table.",
                f"<{t} = a count from 1 to {t - 1}, not shown to protect children's privacy",
@@ -935,7 +951,9 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
         f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
         for r in sorted(results, key=lambda r: r.notebook)
     )
-    files = [("metrics.json", "headline measures as JSON"),
+    files = [("data_dictionary.csv", "what each column of the CSV files means: its heading,"
+              " meaning and unit"),
+             ("metrics.json", "headline measures as JSON"),
              ("quality.csv", "data-quality summary (counts only)")]
     if has_workbook:
         files.insert(0, ("tables.xlsx", "every table in one Excel workbook"))
@@ -1256,12 +1274,15 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         result.problems = [f"{r.notebook} failed at {r.error}" for r in failed]
         result.kept = _keep_failed(build, dest)
         return result
+    from cpmetrics import data_dictionary
+
     try:
         tables, charts = _meta(build, "table"), _meta(build, "chart")
         metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
         metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         _write_csv(quality, build / "quality.csv")
+        data_dictionary.write(build)
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
         result.problems = check_pack(build, secrets, params.suppression_threshold)

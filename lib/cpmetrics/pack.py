@@ -904,10 +904,18 @@ def _shown(v: Any) -> str:
     return str(v)
 
 
+def _missing(missing: Iterable[dict]) -> list[str]:
+    """What the data set cannot show (the pack's unavailable artefacts), a sentence a reason."""
+    from cpmetrics.unavailable import NotAvailable, in_short
+
+    return in_short([NotAvailable(m["what"], m["reason"]) for m in missing])
+
+
 def index_page(params: Params, metrics: dict, results: list[NotebookResult],
-               tables: list[dict], charts: list[dict], has_workbook: bool) -> str:
+               tables: list[dict], charts: list[dict], has_workbook: bool,
+               missing: Iterable[dict] = ()) -> str:
     """The pack's front page: headline, links to each page and file, where the numbers came from,
-    and the dates the data cover."""
+    the dates the data cover and what the data cannot show (`missing`: unavailable artefacts)."""
     e = html.escape
     p = metrics["pack"]
     rows = []
@@ -937,6 +945,9 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     period = params.period
     t = params.suppression_threshold
     covered = metrics.get("coverage", {}).get("basis") or ""
+    reasons = _missing(missing)
+    missing_html = ("<h2>Not available from this data set</h2><ul>"
+                    + "".join(f"<li>{e(r)}</li>" for r in reasons) + "</ul>") if reasons else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -953,6 +964,7 @@ Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>
 <p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal one is not
 shown, so that no child can be identified.</p>
 <h2>Pages</h2><ul>{pages}</ul>
+{missing_html}
 <h2>Files</h2><ul>{files_html}</ul>
 <h2>Tables (CSV)</h2><ul>{tables_html or "<li>none</li>"}</ul>
 <h2>Charts (PNG)</h2><ul>{charts_html or "<li>none</li>"}</ul>
@@ -1247,6 +1259,7 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         return result
     try:
         tables, charts = _meta(build, "table"), _meta(build, "chart")
+        missing = _meta(build, "unavailable")
         metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
         metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -1255,7 +1268,7 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         _replace_text(build, str(build), str(dest))
         result.problems = check_pack(build, secrets, params.suppression_threshold)
         has_wb = write_workbook(build, tables, params) is not None
-        page = index_page(params, metrics, results, tables, charts, has_wb)
+        page = index_page(params, metrics, results, tables, charts, has_wb, missing)
         index = build / "index.html"
         index.write_text(page.replace(str(build), str(dest)), encoding="utf-8")
         result.problems += check_file(index, build, secrets, params.suppression_threshold)

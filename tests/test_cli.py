@@ -67,7 +67,7 @@ def test_validate_csv_and_exit_1_when_a_record_is_rejected(tmp_path):
     assert out.returncode == 1
     assert out.stdout.splitlines()[0].startswith("source_file,location,child_id,rule")
     assert "'2017-02-31' is not a date" in out.stdout
-    metrics = run("metrics", "--data", str(tmp_path), "--period-end", "2018-03-31")
+    metrics = run("metrics", "--data", str(tmp_path), "--period-end", "2017-05-31")
     assert metrics.returncode == 0
     got = json.loads(metrics.stdout)
     assert got["starts"] == 1 and got["quality"]["rejected"] == 1 and got["quality"]["read"] == 2

@@ -12,6 +12,11 @@ also written into the pack:
 
 Names must be unique across the notebooks of a pack: start them with the
 notebook's number (``"02_replans_by_quarter"``).
+
+A table or chart the data cannot give (`unavailable.NotAvailable`) is shown as
+its sentence, once, in the place of the first of them on the page; in a pack
+nothing is written for it but ``_meta/<name>.unavailable.json``, so the index
+can list what the data set cannot show.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pandas as pd
 
 from cpmetrics.data_dictionary import plain
 from cpmetrics.disclosure import DEFAULT_THRESHOLD, suppress_table, suppress_text
+from cpmetrics.unavailable import NotAvailable
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 META = "_meta"
@@ -92,22 +98,35 @@ def _header_cells(page: str, index_headings: list[str]) -> str:
     return head + sep + body.replace("<th>", '<th scope="row">')
 
 
+def _not_available(na: NotAvailable, name: str, pack_dir: str | Path | None) -> Any:
+    """A missing table or chart: its sentence the first time a page meets it, then nothing."""
+    if pack_dir is not None:
+        _write_meta(Path(pack_dir), name, "unavailable",
+                    {"name": name, "what": na.what, "reason": na.reason, "text": na.sentence()})
+    if na.shown:
+        return None
+    na.shown = True
+    return na
+
+
 def show_table(
-    df: pd.DataFrame,
+    df: pd.DataFrame | NotAvailable,
     name: str,
     *,
     title: str,
     pack_dir: str | Path | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     **columns: Any,
-) -> Table:
+) -> Table | NotAvailable | None:
     """The table to display; in a pack, suppressed and also written as CSV with its title.
 
     Extra keyword arguments (``counts=``, ``derived=``, ``labels=``) tell
     `cpmetrics.disclosure.suppress_table` how to read columns its naming
-    convention cannot.
+    convention cannot. A `NotAvailable` is shown as its sentence (once a page).
     """
     _check_name(name)
+    if isinstance(df, NotAvailable):
+        return _not_available(df, name, pack_dir)
     if pack_dir is None:
         return Table(df)
     pack_dir = Path(pack_dir)
@@ -214,16 +233,19 @@ class Chart:
 
 
 def show_chart(fig: Any, name: str, *, alt: str, pack_dir: str | Path | None = None,
-               threshold: int = DEFAULT_THRESHOLD) -> Chart:
+               threshold: int = DEFAULT_THRESHOLD) -> Chart | NotAvailable | None:
     """The figure as an embedded PNG `<img alt=...>`; in a pack, also its PNG and alt text.
 
     In a pack the alt text's `n of N` figures go through disclosure control as
     a last guard; the figure itself must already be drawn with `threshold`
     (each `cpmetrics.charts` function takes it). A pyplot figure is closed
     afterwards so the inline backend does not show it a second time (without
-    alt text).
+    alt text). A `NotAvailable` (passed through by a chart function) is shown
+    as its sentence (once a page).
     """
     _check_name(name)
+    if isinstance(fig, NotAvailable):
+        return _not_available(fig, name, pack_dir)
     if not alt or not alt.strip():
         raise ValueError(f"chart {name!r}: alt text is required (what the chart shows)")
     if pack_dir is not None:

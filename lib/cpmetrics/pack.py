@@ -28,6 +28,10 @@ Why it is shaped like this:
   namespace in between, with the libraries already imported and each data
   set loaded once per kernel (`_install_load_cache`). `--all` shares one pool
   across all periods, so 18 packs cost far less than 18 single packs.
+- **Within the data.** A reporting date outside the dates the data cover
+  (`cpmetrics.coverage`) stops the command with one line naming both dates
+  (exit 2) before any notebook runs; each data set is read for that once,
+  and the pack reuses what was read.
 - **Safe.** Every file is checked before publishing: no child id or date of
   birth from the input, no row-level column, no count below the threshold in
   a CSV or in metrics.json, no page fetching from another host.
@@ -57,10 +61,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cpmetrics.errors import InputError
 from cpmetrics.params import Params, load_params, params_files
+
+if TYPE_CHECKING:
+    from cpmetrics.coverage import Coverage
 
 PAGE_SUFFIX = ".html"
 FAILED_SUFFIX = ".failed"
@@ -780,6 +787,7 @@ def pack_metrics(params: Params, root: Path) -> dict:
     tables = _tables(params.data_path(root))
     period = params.period
     raw = headline(tables, period, rate=_rate(tables, period, params.la))
+    raw["coverage"] = check_coverage(params, root).as_dict()
     out = suppress_metrics(raw, params.suppression_threshold)
     out["pack"] = {
         "period": params.month,
@@ -792,6 +800,17 @@ def pack_metrics(params: Params, root: Path) -> dict:
         "wilson_95": _intervals(out),
     }
     return out
+
+
+def check_coverage(params: Params, root: Path) -> Coverage:
+    """The dates the params' data cover; InputError naming the params file, the key and both
+    dates when the reporting date is outside them (`cpmetrics.coverage`)."""
+    from cpmetrics.coverage import CoverageError, check
+
+    try:
+        return check(_tables(params.data_path(root)), params.period, params.data_to)
+    except CoverageError as exc:
+        raise exc.located(params.file) from None
 
 
 def _intervals(metrics: dict) -> dict[str, list[float] | None]:
@@ -934,9 +953,18 @@ def _shown(v: Any) -> str:
     return str(v)
 
 
+def _missing(missing: Iterable[dict]) -> list[str]:
+    """What the data set cannot show (the pack's unavailable artefacts), a sentence a reason."""
+    from cpmetrics.unavailable import NotAvailable, in_short
+
+    return in_short([NotAvailable(m["what"], m["reason"]) for m in missing])
+
+
 def index_page(params: Params, metrics: dict, results: list[NotebookResult],
-               tables: list[dict], charts: list[dict], has_workbook: bool) -> str:
-    """The pack's front page: headline, links to each page and file, where the numbers came from."""
+               tables: list[dict], charts: list[dict], has_workbook: bool,
+               missing: Iterable[dict] = ()) -> str:
+    """The pack's front page: headline, links to each page and file, where the numbers came from,
+    the dates the data cover and what the data cannot show (`missing`: unavailable artefacts)."""
     e = html.escape
     p = metrics["pack"]
     rows = []
@@ -967,6 +995,10 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     )
     period = params.period
     t = params.suppression_threshold
+    covered = metrics.get("coverage", {}).get("basis") or ""
+    reasons = _missing(missing)
+    missing_html = ("<h2>Not available from this data set</h2><ul>"
+                    + "".join(f"<li>{e(r)}</li>" for r in reasons) + "</ul>") if reasons else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -976,12 +1008,14 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
 <p class="meta">Reporting date {period.end:%d %B %Y}; period {period.start:%d %B %Y} to
 {period.end:%d %B %Y}. Council (DfE number) {e(params.la)}. Data: <code>{e(params.data)}</code>.
 Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>
+<p class="meta">{e(covered)}</p>
 <table><caption>Headline measures</caption>
 <thead><tr><th scope="col">Measure</th><th scope="col">This period</th>
 <th scope="col">95% interval</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 <p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal one is not
 shown, so that no child can be identified.</p>
 <h2>Pages</h2><ul>{pages}</ul>
+{missing_html}
 <h2>Files</h2><ul>{files_html}</ul>
 <h2>Tables (CSV)</h2><ul>{tables_html or "<li>none</li>"}</ul>
 <h2>Charts (PNG)</h2><ul>{charts_html or "<li>none</li>"}</ul>
@@ -1278,6 +1312,7 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
 
     try:
         tables, charts = _meta(build, "table"), _meta(build, "chart")
+        missing = _meta(build, "unavailable")
         metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
         metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -1287,7 +1322,7 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         _replace_text(build, str(build), str(dest))
         result.problems = check_pack(build, secrets, params.suppression_threshold)
         has_wb = write_workbook(build, tables, params) is not None
-        page = index_page(params, metrics, results, tables, charts, has_wb)
+        page = index_page(params, metrics, results, tables, charts, has_wb, missing)
         index = build / "index.html"
         index.write_text(page.replace(str(build), str(dest)), encoding="utf-8")
         result.problems += check_file(index, build, secrets, params.suppression_threshold)
@@ -1320,6 +1355,8 @@ def build_packs(
     for p in params_list:
         if not p.data_path(root).exists():
             raise InputError(p.file, "key data", f"{p.data}: no such file or folder")
+    for p in params_list:  # each data set read once (kept for the pack's own use), then checked
+        check_coverage(p, root)
     out_dir.mkdir(parents=True, exist_ok=True)
     builds = {p.month: out_dir / f".{p.month}.building-{uuid.uuid4().hex[:8]}" for p in params_list}
     # data shared with the kernels: child-level, so beside the builds (never in the system's

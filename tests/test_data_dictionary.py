@@ -115,7 +115,8 @@ def test_no_page_of_a_pack_shows_a_machine_column_name(pack_dir):
     machine = {n for r in rows(pack_dir / "data_dictionary.csv")[1:] for n in [r[0]]}
     snake_columns = {n for n in machine if SNAKE.fullmatch(n)}
     assert snake_columns >= {"ci_low", "year_ago_of"}
-    pages = sorted(pack_dir.glob("*.html"))
+    # the methods page explains the machine names on purpose, as data_dictionary.csv does
+    pages = sorted(p for p in pack_dir.glob("*.html") if p.name != "methods.html")
     assert len(pages) == 6
     for page in pages:
         text = page.read_text(encoding="utf-8")

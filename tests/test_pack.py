@@ -112,7 +112,7 @@ def test_no_child_id_or_birth_date_from_the_input(pack):
 
 def test_no_page_refers_to_another_host(pack):
     pages = list(pack["dir"].glob("*.html"))
-    assert len(pages) == len(pack["notebooks"]) + 1
+    assert len(pages) == len(pack["notebooks"]) + 2  # the index and the methods page
     for page in pages:
         text = page.read_text()
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I), page.name
@@ -137,6 +137,8 @@ def test_a_count_below_the_threshold_never_appears(sample_pack):
             cells = re.findall(r'"[^"]*"|[^,]+', line)
             assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], f"{csv.name}: {line}"
     for page in d.glob("*.html"):
+        if page.name == "methods.html":
+            continue  # the project's documentation, the same in every pack (its tables number rows)
         cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", page.read_text())
         assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], page.name
     book = openpyxl.load_workbook(d / "tables.xlsx")
@@ -314,3 +316,15 @@ def test_pages_keep_nbconverts_keyboard_focus_and_alt_text(project_pack):
     assert all('tabindex="0"' in d for d in outputs + cells)
     images = re.findall(r"<img\b[^>]*>", page)
     assert len(images) >= 8 and all(re.search(r'\balt="[^"]{20,}"', i) for i in images)
+
+
+def test_the_methods_page_is_in_the_pack_and_linked_from_its_index(project_pack):
+    index = (project_pack["dir"] / "index.html").read_text(encoding="utf-8")
+    assert 'href="methods.html"' in index
+    page = (project_pack["dir"] / "methods.html").read_text(encoding="utf-8")
+    source = (ROOT / "docs" / "methods.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^##\s+(.+)$", source, re.M)
+    assert "Coverage of the data" in headings
+    shown = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
+    assert shown == [h.replace("`", "").replace("&", "&amp;") for h in headings]
+    assert "<main>" in page and 'href="index.html"' in page

@@ -979,7 +979,10 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
         f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
         for r in sorted(results, key=lambda r: r.notebook)
     )
-    files = [("data_dictionary.csv", "what each column of the CSV files means: its heading,"
+    files = [(METHODS_PAGE, "how every figure is worked out: its DfE table and definition, the"
+              " decisions taken where DfE is silent, and what could make a figure differ from"
+              " DfE's (docs/methods.md)"),
+             ("data_dictionary.csv", "what each column of the CSV files means: its heading,"
               " meaning and unit"),
              ("metrics.json", "headline measures as JSON"),
              ("quality.csv", "data-quality summary (counts only)")]
@@ -1021,6 +1024,29 @@ shown, so that no child can be identified.</p>
 <h2>Charts (PNG)</h2><ul>{charts_html or "<li>none</li>"}</ul>
 </main></body></html>
 """
+
+
+METHODS_PAGE = "methods.html"
+
+
+def methods_page(root: Path) -> str:
+    """docs/methods.md as a page of the pack, so a reader of the pack can see how every figure
+    was worked out without the project (mistune: the Markdown renderer nbconvert uses)."""
+    import mistune
+
+    text = (root / "docs" / "methods.md").read_text(encoding="utf-8")
+    body = mistune.create_markdown(plugins=["table"])(text)
+    title = re.search(r"^#\s+(.+)$", text, re.M)
+    e = html.escape
+    return offline(f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title.group(1) if title else "Methods")}</title><style>{_CSS}</style></head>
+<body><nav aria-label="Pack"><p><a href="index.html">Back to the pack contents</a></p></nav>
+<main>
+{body}
+</main></body></html>
+""")
 
 
 # ---- checks before publishing ------------------------------------------------------------------
@@ -1320,6 +1346,7 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         data_dictionary.write(build)
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
+        (build / METHODS_PAGE).write_text(methods_page(root), encoding="utf-8")
         result.problems = check_pack(build, secrets, params.suppression_threshold)
         has_wb = write_workbook(build, tables, params) is not None
         page = index_page(params, metrics, results, tables, charts, has_wb, missing)

@@ -453,7 +453,13 @@ def test_format_benchmark_prints_one_decimal_and_the_counts(t2017):
     assert "Trafford (DfE 358, E08000009), year ending 31 March 2017 (2016-17)" in text
     assert "DfE statistical neighbours, April 2021 (LGR version)" in text
     line = next(x for x in text.splitlines() if x.startswith("Plans ended that had lasted"))
-    assert line.split()[-7:] == ["10.9", "4.7", "(7", "of", "10)", "3.1", "3.4"]
+    # Trafford, polarity, rank, band, change, last year's rank and band, neighbours, NW, England
+    assert line.split()[-13:] == ["10.9", "lower", "120/121", "D", "+3.3", "107/120", "D",
+                                  "4.7", "(7", "of", "10)", "3.1", "3.4"]
+    line = next(x for x in text.splitlines() if x.startswith("Plans started per 10,000"))
+    assert line.split()[4:10] == ["48.8", "lower", "45/147", "B", "-4.9", "74/149"]
+    line = next(x for x in text.splitlines() if x.startswith("Section 47 enquiries"))
+    assert line.split()[5:10] == ["75.9", "-", "-", "-", "-17.7"]  # neither: no rank or band
     line = next(x for x in text.splitlines() if x.startswith("Children on a plan at 31 March  "))
     assert "258" in line and line.endswith("51,080")
     assert "Open Government Licence v3.0" in text
@@ -505,3 +511,55 @@ def test_statistical_neighbours_hands_out_its_own_copy():
     first.loc[0, "name"] = "changed"
     again = statistical_neighbours("Trafford", 2017)
     assert again.loc[0, "name"] != "changed" and list(again["la"]) == list(first["la"])
+
+
+def test_benchmark_table_ranks_bands_and_changes(t2017, t2018):
+    r = row(t2017, "starts_second_or_subsequent_pct")
+    assert (r["polarity"], r["national_rank"], r["national_of"], r["national_band"]) == (
+        "lower is better", 91, 152, "C")
+    assert (r["la_previous_value"], r["la_change"]) == (26.8, -7.5)
+    assert (r["national_previous_rank"], r["national_previous_of"],
+            r["national_previous_band"]) == (144, 148, "D")
+    r = row(t2018, "ended_2y_plus_pct")
+    assert (r["national_rank"], r["national_of"], r["national_band"], r["la_change"]) == (
+        122, 125, "D", -0.8)
+    r = row(t2018, "icpc_within_15_days_pct")  # higher is better
+    assert r["polarity"] == "higher is better" and r["national_band"] in "ABCD"
+    r = row(t2017, "on_plan")
+    assert r["polarity"] == "neither" and pd.isna(r["national_rank"])
+    assert pd.isna(r["national_band"]) and r["la_change"] == -57  # 315 -> 258
+    assert t2017["national_rank"].dtype == "Int64" and t2017["la_change"].dtype == "float64"
+
+
+def test_benchmark_table_with_named_comparators():
+    t = benchmark_table("358", 2017, comparators=["CHESHIRE EAST", "356", "895"])
+    assert [c["dfe_number"] for c in t.attrs["comparators"]] == ["895", "356"]
+    r = row(t, "starts_second_or_subsequent_pct")
+    assert (r["comparator_895_value"], r["comparator_895_rank"], r["comparator_895_band"]) == (
+        17.4, 68, "B")
+    assert r["comparator_356_value"] == 14.0
+    r = row(t, "ended_2y_plus_pct")
+    assert pd.isna(r["comparator_895_value"]) and r["comparator_895_marker"] == "-"
+    text = format_benchmark(t)
+    assert "Compared with: Cheshire East (895); Stockport (356)" in text
+    head = next(x for x in text.splitlines() if x.startswith("Measure"))
+    assert head.split()[-4:] == ["England", "Cheshire", "East", "Stockport"]
+    with pytest.raises(InputError, match="unknown local authority 'Nowhere'"):
+        benchmark_table("358", 2017, comparators=["Nowhere"])
+
+
+def test_benchmark_json_carries_rank_band_change_and_comparators():
+    j = benchmark_json("358", 2018, comparators=["Cheshire East"])
+    m = j["measures"]["starts_second_or_subsequent_pct"]
+    assert m["polarity"] == "lower is better"
+    assert {k: m["national"][k] for k in ("rank", "of", "band")} == {
+        "rank": 145, "of": 148, "band": "D"}
+    assert m["national"]["quartiles"] == [8.0, 16.575, 20.0, 23.325, 30.6]
+    assert (m["change"]["value"], m["change"]["direction"]) == (9.8, "worse")
+    assert m["change"]["previous"] == {"year": 2017, "year_label": "2016-17", "value": 19.3,
+                                       "rank": 91, "of": 152, "band": "C"}
+    assert m["comparators"] == {"895": {"value": 17.7, "marker": None, "rank": 48,
+                                        "band": "B"}}
+    assert j["comparators"][0]["name"] == "Cheshire East"
+    assert j["measures"]["on_plan"]["national"]["rank"] is None
+    assert "LAIT" in j["ranking"]

@@ -143,3 +143,35 @@ def test_headline_title_counts_only_measures_whose_figure_is_shown():
     assert headline_chart(headline)[0].axes[0].get_title(loc="left").startswith("2 of")
     fig, alt = headline_chart(headline, threshold=5)
     assert fig.axes[0].get_title(loc="left").startswith("1 of")  # 3 of 10: suppressed in a pack
+
+
+COMPARATORS = {"Cheshire East": 17.4, "Stockport": 14.0, "York": None}
+
+
+@pytest.mark.parametrize("name", ["benchmark", "quarters", "rolling", "proportions"])
+def test_named_comparators_are_labelled_lines_beside_england(sample, name):
+    draw = {
+        "benchmark": lambda c: charts.benchmark_chart(sample["bench"], "Re-plans", T,
+                                                      comparators=c),
+        "quarters": lambda c: charts.replan_quarter_chart(sample["quarters"], sample["bench"], T,
+                                                          comparators=c),
+        "rolling": lambda c: charts.rolling_chart(sample["rolling"], sample["bench"], T,
+                                                  comparators=c),
+        "proportions": lambda c: charts.proportions_chart(
+            sample["cohort_share"], "children", what="Children on a re-plan", threshold=T,
+            england=18.7, comparators=c),
+    }[name]
+    fig, alt = draw(COMPARATORS)
+    plain_fig, plain_alt = draw(None)
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "Cheshire East 17.4%" in legend and "Stockport 14.0%" in legend
+    assert not any(x.startswith("York") for x in legend)  # no published value: no line
+    extra = len(fig.axes[0].lines) - len(plain_fig.axes[0].lines)
+    assert extra == 2
+    at = sorted({round(float(np.asarray(line.get_xdata() if name in ("benchmark", "proportions")
+                                        else line.get_ydata())[0]), 1)
+                 for line in fig.axes[0].lines[-2:]})
+    assert at == [14.0, 17.4]
+    assert "Cheshire East 17.4%" in alt and "Stockport 14.0%" in alt
+    assert "York not published" in alt
+    assert "Cheshire East" not in plain_alt

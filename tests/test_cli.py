@@ -98,7 +98,24 @@ def test_benchmark_prints_the_pathway_check_figures():
     text = run("benchmark", "--la", "358", "--year", "2018").stdout
     line = next(x for x in text.splitlines() if x.startswith("Initial conferences within 15 "
                                                              "working days (%)"))  # fmt: skip
-    assert line.split()[-7:] == ["83.3", "84.7", "(10", "of", "10)", "77.9", "76.9"]
+    assert line.split()[-13:] == ["83.3", "higher", "67/151", "B", "-1.1", "67/152", "B",
+                                  "84.7", "(10", "of", "10)", "77.9", "76.9"]
+
+
+def test_benchmark_compare_sets_named_councils_beside_the_rest():
+    out = run("benchmark", "--la", "358", "--year", "2018", "--json",
+              "--compare", "cheshire east", "356")
+    assert out.returncode == 0
+    got = json.loads(out.stdout)
+    assert [c["dfe_number"] for c in got["comparators"]] == ["895", "356"]
+    m = got["measures"]["starts_second_or_subsequent_pct"]
+    assert (m["national"]["rank"], m["national"]["band"], m["change"]["value"]) == (145, "D", 9.8)
+    assert (m["comparators"]["895"]["value"], m["comparators"]["356"]["value"]) == (17.7, 19.5)
+    text = run("benchmark", "--la", "358", "--year", "2018", "--compare", "Cheshire East")
+    assert "Compared with: Cheshire East (895)" in text.stdout
+    bad = run("benchmark", "--la", "358", "--year", "2018", "--compare", "Chesire East")
+    assert bad.returncode == 2
+    assert bad.stderr == "error: --compare: unknown local authority 'Chesire East'\n"
 
 
 def test_benchmark_unknown_council_is_one_line_exit_2():

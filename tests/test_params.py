@@ -87,3 +87,40 @@ def test_shipped_params_are_the_18_month_ends_on_the_embedded_data():
         assert p.month == f.stem
         assert p.period_end.is_month_end
         assert p.data == "data/synthetic"
+
+
+def test_comparators_by_name_any_case_or_number_kept_as_dfe_numbers(tmp_path):
+    p = load_params(write(tmp_path, GOOD + 'comparators: ["cheshire EAST", "356", 895]\n'))
+    assert p.comparators == ("895", "356")
+    assert p.notebook_parameters(None)["comparators"] == ["895", "356"]
+    plain = load_params(write(tmp_path, GOOD))
+    assert plain.comparators == () and "comparators" not in plain.notebook_parameters(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ('["Chesire East"]', "unknown local authority 'Chesire East'"),
+        ('["999"]', "unknown local authority '999'"),
+        ("Cheshire East", "is not a list of councils"),
+        ('["Trafford"]', "is the council itself"),
+        ("[[1]]", "is not a council's name or number"),
+    ],
+)
+def test_a_bad_comparator_names_file_key_and_name(tmp_path, value, words):
+    path = write(tmp_path, GOOD + f"comparators: {value}\n")
+    with pytest.raises(InputError) as err:
+        load_params(path)
+    line = err.value.line()
+    assert line.startswith(f"{path} key comparators: ") and words in line
+
+
+def test_a_bad_comparator_in_a_pack_is_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path, GOOD + 'comparators: ["Chesire East"]\n')
+    done = subprocess.run([sys.executable, "-m", "cpmetrics", "pack", "--params", str(path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {path} key comparators: unknown local authority")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -47,6 +48,7 @@ FILES: dict[str, str] = {
     "sn2021": "New_Statistical_Neighbour_Groupings_April_2021.csv",
     "sn2025": "sn_model_2025_wide.csv",
     "las": "las.csv",
+    "lait_dictionary": "lait_data_dictionary.csv",
 }
 
 MARKERS: dict[str, str] = {
@@ -748,8 +750,22 @@ def _year_lookup(year: int) -> dict[tuple[str, str], tuple[float | None, str | N
     }
 
 
-def benchmark_table(la: str, year: int, sn_grouping: str | None = None) -> pd.DataFrame:
-    """The council, its neighbours' mean, its region and England for each headline measure.
+def resolve_comparators(names: Iterable[str | int], year: int | None = None
+                        ) -> list[LocalAuthority]:
+    """Named comparator councils (DfE names in any case, DfE numbers or ONS codes), in the order
+    given, each once. InputError for a name that is not a council (`lookup_la`'s message)."""
+    out: list[LocalAuthority] = []
+    for name in names:
+        la = lookup_la(name, year)
+        if la.dfe_number not in [x.dfe_number for x in out]:
+            out.append(la)
+    return out
+
+
+def benchmark_table(la: str, year: int, sn_grouping: str | None = None,
+                    comparators: Iterable[str | int] = ()) -> pd.DataFrame:
+    """The council, its neighbours' mean, its region and England for each headline measure,
+    with the council's national rank, quartile band and change since last year.
 
     `la` is a DfE number, ONS code or name; `year` the time_period (2017 =
     2016-17). One row per measure in MEASURES. Value columns are floats
@@ -758,10 +774,24 @@ def benchmark_table(la: str, year: int, sn_grouping: str | None = None) -> pd.Da
     column. `neighbours_n` is how many neighbours the mean rests on, out of
     `neighbours_of`; `neighbours_missing` names the ones left out.
     `sn_grouping` as `statistical_neighbours` (None: the list in force that year).
+
+    Where the council stands (`cpmetrics.ranking`, LAIT's method): `polarity`,
+    `national_rank` of `national_of` councils ranked (1 = best; missing for a
+    measure whose polarity is "neither", or a value not published),
+    `national_band` A (best quarter) to D, `la_previous_value` (last year's),
+    `la_change` (this year's minus last year's), `national_previous_rank`,
+    `national_previous_of` and `national_previous_band`.
+
+    `comparators`: councils to set beside these (names, DfE numbers or ONS
+    codes); for each, `comparator_<DfE number>_value`, `_marker`, `_rank` and
+    `_band`, and `attrs["comparators"]` lists them in order.
     """
+    from cpmetrics.ranking import standing
+
     year = _check_year(year)
     me = lookup_la(la, year)
     nbrs = statistical_neighbours(me.dfe_number, year, sn_grouping)
+    others = resolve_comparators(comparators, year)
     lookup = _year_lookup(year)
 
     def value(area: str, measure: str) -> tuple[float | None, str | None]:
@@ -777,22 +807,41 @@ def benchmark_table(la: str, year: int, sn_grouping: str | None = None) -> pd.Da
         missing = [
             f"{name} ({mk})" for name, (v, mk) in zip(nbrs["name"], got, strict=True) if v is None
         ]
-        rows.append(
-            {
-                "measure": m.key, "label": m.label, "unit": m.unit,
-                "la_value": la_v, "la_marker": la_m,
-                "neighbours_mean": mean, "neighbours_n": n, "neighbours_of": len(nbrs),
-                "neighbours_missing": "; ".join(missing) or None,
-                "region_value": reg_v, "region_marker": reg_m,
-                "england_value": eng_v, "england_marker": eng_m,
-                "source": m.source,
-            }
-        )  # fmt: skip
+        s = standing(me.dfe_number, m.key, year)
+        row = {
+            "measure": m.key, "label": m.label, "unit": m.unit,
+            "la_value": la_v, "la_marker": la_m,
+            "neighbours_mean": mean, "neighbours_n": n, "neighbours_of": len(nbrs),
+            "neighbours_missing": "; ".join(missing) or None,
+            "region_value": reg_v, "region_marker": reg_m,
+            "england_value": eng_v, "england_marker": eng_m,
+            "source": m.source,
+            "polarity": s.polarity, "national_rank": s.rank, "national_of": s.of,
+            "national_band": s.band, "la_previous_value": s.previous_value,
+            "la_change": s.change, "national_previous_rank": s.previous_rank,
+            "national_previous_of": s.previous_of, "national_previous_band": s.previous_band,
+        }  # fmt: skip
+        for c in others:
+            cs = standing(c.dfe_number, m.key, year)
+            row |= {f"comparator_{c.dfe_number}_value": cs.value,
+                    f"comparator_{c.dfe_number}_marker": cs.marker,
+                    f"comparator_{c.dfe_number}_rank": cs.rank,
+                    f"comparator_{c.dfe_number}_band": cs.band}  # fmt: skip
+        rows.append(row)
     out = pd.DataFrame(rows)
-    for col in ("la_value", "neighbours_mean", "region_value", "england_value"):
+    floats = ["la_value", "neighbours_mean", "region_value", "england_value", "la_previous_value",
+              "la_change", *(f"comparator_{c.dfe_number}_value" for c in others)]
+    for col in floats:
         out[col] = out[col].astype("float64")
-    for col in ("measure", "label", "unit", "la_marker", "neighbours_missing", "region_marker",
-                "england_marker", "source"):  # fmt: skip
+    ints = ["national_rank", "national_of", "national_previous_rank", "national_previous_of",
+            *(f"comparator_{c.dfe_number}_rank" for c in others)]
+    for col in ints:
+        out[col] = pd.array(out[col].astype(object).where(out[col].notna(), None),
+                            dtype="Float64").astype("Int64")
+    texts = ["measure", "label", "unit", "la_marker", "neighbours_missing", "region_marker",
+             "england_marker", "source", "polarity", "national_band", "national_previous_band",
+             *(f"comparator_{c.dfe_number}_{k}" for c in others for k in ("marker", "band"))]
+    for col in texts:
         out[col] = out[col].astype("string")
     out["grouping"] = pd.array([nbrs.attrs["grouping"]] * len(out), dtype="string")
     out.attrs.update(
@@ -803,6 +852,7 @@ def benchmark_table(la: str, year: int, sn_grouping: str | None = None) -> pd.Da
             "region": {"code": me.region_code, "name": me.region_name},
             "grouping": nbrs.attrs["grouping"],
             "neighbours": nbrs[["rank", "la", "name"]].to_dict("records"),
+            "comparators": [c.as_dict() for c in others],
         }
     )
     return out
@@ -875,15 +925,41 @@ def _cell(value: float | None, marker: str | None) -> dict:
     return {"value": v, "marker": None if v is not None else marker}
 
 
-def benchmark_json(la: str, year: int) -> dict:
-    """`benchmark_table` as a JSON-ready dict (missing values are null with their marker)."""
-    t = benchmark_table(la, year)
+def _int(v: object) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def _text(v: object) -> str | None:
+    return None if v is None or pd.isna(v) else str(v)
+
+
+def benchmark_json(la: str, year: int, comparators: Iterable[str | int] = (),
+                   sn_grouping: str | None = None) -> dict:
+    """`benchmark_table` as a JSON-ready dict (missing values are null with their marker).
+
+    Each measure carries its `polarity`, the council's `national` rank, band
+    and quartiles (`cpmetrics.ranking`, LAIT's method), its `change` since
+    last year with last year's rank and band, and each comparator's value,
+    rank and band keyed by DfE number; `comparators` at the top lists them.
+    """
+    from cpmetrics.ranking import METHOD, standing
+
+    t = benchmark_table(la, year, sn_grouping, comparators)
+    me, year = t.attrs["la"]["dfe_number"], int(t.attrs["year"])
+    others = t.attrs["comparators"]
     measures = {}
     for r in t.to_dict("records"):
+        s = standing(me, r["measure"], year).as_dict()
         measures[r["measure"]] = {
             "label": r["label"],
             "unit": r["unit"],
+            "polarity": r["polarity"],
             "la": _cell(r["la_value"], r["la_marker"]),
+            "national": {k: s[k] for k in ("rank", "of", "band", "quartiles")},
+            "change": {
+                "value": s["change"], "direction": s["direction"],
+                "previous": {**s["previous"], "year_label": year_label(year - 1)},
+            },
             "neighbours_mean": {
                 "value": None if pd.isna(r["neighbours_mean"]) else float(r["neighbours_mean"]),
                 "n": int(r["neighbours_n"]),
@@ -892,15 +968,26 @@ def benchmark_json(la: str, year: int) -> dict:
             },
             "region": _cell(r["region_value"], r["region_marker"]),
             "england": _cell(r["england_value"], r["england_marker"]),
+            "comparators": {
+                c["dfe_number"]: {
+                    **_cell(r[f"comparator_{c['dfe_number']}_value"],
+                            r[f"comparator_{c['dfe_number']}_marker"]),
+                    "rank": _int(r[f"comparator_{c['dfe_number']}_rank"]),
+                    "band": _text(r[f"comparator_{c['dfe_number']}_band"]),
+                }
+                for c in others
+            },
             "source": r["source"],
-        }
+        }  # fmt: skip
     out = {
         **{k: t.attrs[k] for k in ("la", "year", "year_label", "region", "grouping")},
         "neighbours": [
             {"rank": int(n["rank"]), "la": str(n["la"]), "name": str(n["name"])}
             for n in t.attrs["neighbours"]
         ],
+        "comparators": others,
         "measures": measures,
+        "ranking": METHOD,
         "markers": MARKERS,
         "attribution": ATTRIBUTION,
     }
@@ -923,24 +1010,61 @@ def _fmt(value: float | None, marker: str | None, unit: str) -> str:
     return f"{value:.1f}"
 
 
+def _rank_cell(rank: object, of: object, polarity: object) -> str:
+    """ "91/152"; "-" for a measure that is neither (LAIT shows "-"); "" when not ranked."""
+    if polarity == "neither":
+        return "-"
+    return "" if rank is None or pd.isna(rank) else f"{int(rank)}/{int(of)}"
+
+
+def _change_cell(change: object, unit: str) -> str:
+    if change is None or pd.isna(change):
+        return ""
+    if change == 0:
+        return "0" if unit == "count" else "0.0"
+    return f"{change:+,.0f}" if unit == "count" else f"{change:+.1f}"
+
+
 def format_benchmark(df: pd.DataFrame) -> str:
     """A plain-text table of `benchmark_table`'s result, for the terminal or a text pack."""
     a = df.attrs
     la_name = a.get("la", {}).get("name", "LA")
     region = a.get("region", {}).get("name", "Region")
-    head = ["Measure", la_name, "Neighbours' mean", "(n of N)", region, "England"]
+    others = a.get("comparators", [])
+    ranked = "national_rank" in df
+    head = ["Measure", la_name, *(["Better", "Rank", "Band", "Change", "Last year"] if ranked
+                                  else []),
+            "Neighbours' mean", "(n of N)", region, "England", *(c["name"] for c in others)]
     rows = []
     for r in df.to_dict("records"):
         unit = r["unit"]
         shown_unit = " (%)" if unit == "%" else ""
+        standing = []
+        if ranked:
+            better = {"higher is better": "higher", "lower is better": "lower"}
+            before = _rank_cell(r["national_previous_rank"], r["national_previous_of"],
+                                r["polarity"])
+            if r["polarity"] != "neither" and isinstance(r["national_previous_band"], str):
+                before += f" {r['national_previous_band']}"
+            standing = [
+                better.get(r["polarity"], "-"),
+                _rank_cell(r["national_rank"], r["national_of"], r["polarity"]),
+                r["national_band"] if isinstance(r["national_band"], str)
+                else "-" if r["polarity"] == "neither" else "",
+                _change_cell(r["la_change"], unit),
+                before,
+            ]  # fmt: skip
         rows.append(
             [
                 f"{r['label']}{shown_unit}",
                 _fmt(r["la_value"], r["la_marker"], unit),
+                *standing,
                 _fmt(r["neighbours_mean"], None, "%" if unit == "count" else unit),
                 f"({r['neighbours_n']} of {r['neighbours_of']})",
                 _fmt(r["region_value"], r["region_marker"], unit),
                 _fmt(r["england_value"], r["england_marker"], unit),
+                *(_fmt(r[f"comparator_{c['dfe_number']}_value"],
+                       r[f"comparator_{c['dfe_number']}_marker"], unit) for c in others),
             ]
         )
     widths = [max(len(str(x[i])) for x in [head, *rows]) for i in range(len(head))]
@@ -957,9 +1081,18 @@ def format_benchmark(df: pd.DataFrame) -> str:
             f"{la['name']} (DfE {la['dfe_number']}, {la['ons_code']}), "
             f"year ending 31 March {a['year']} ({a['year_label']})",
             f"Statistical neighbours: {a['grouping']}",
+            *(["Compared with: " + "; ".join(f"{c['name']} ({c['dfe_number']})"
+                                              for c in others)] if others else []),
             "",
         ]
     notes = [""]
+    if ranked:
+        notes += [
+            "Rank: among councils with a published value, 1 = best by the measure's polarity "
+            "(Better); ties share a rank. Band: quartile, A = best quarter, D = worst (LAIT's "
+            "method). - = no polarity, so no rank or band. Change: since last year; Last year: "
+            "its rank and band.",
+        ]
     missing = [
         (r["label"], r["neighbours_missing"] if r["neighbours_n"] else "none published")
         for r in df.to_dict("records")
@@ -968,8 +1101,9 @@ def format_benchmark(df: pd.DataFrame) -> str:
     if missing:
         notes.append("Neighbours left out of the mean (no published value):")
         notes += [f"  {label}: {who}" for label, who in missing]
-    used = sorted({str(m) for col in ("la_marker", "region_marker", "england_marker")
-                   for m in df[col].dropna()})  # fmt: skip
+    marker_cols = ["la_marker", "region_marker", "england_marker",
+                   *(f"comparator_{c['dfe_number']}_marker" for c in others)]
+    used = sorted({str(m) for col in marker_cols for m in df[col].dropna()})
     if used:
         notes.append("Markers: " + "; ".join(f"{m} = {MARKERS.get(m, m)}" for m in used))
     notes.append(ATTRIBUTION)

@@ -24,6 +24,7 @@ notebook's next line shows the sentence in the chart's place.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -149,13 +150,30 @@ def _small_bars(ax, pos, hidden: np.ndarray, width: float, colour: str, threshol
                label=f"Fewer than {threshold} (hatched, not shown exactly)")
 
 
-def _published_lines(line, england: float | None, neighbours: float | None) -> None:
-    """England's and the neighbours' published figures as reference lines (axhline or axvline)."""
+#: colour and dash of each named comparator council's line, in turn
+COMPARATOR_LINES = ((PLUM, "-."), (DARK_GREY, (0, (6, 2, 1, 2, 1, 2))), (TURQUOISE, (0, (1, 1))))
+
+
+def _published_lines(line, england: float | None, neighbours: float | None,
+                     comparators: Mapping[str, float | None] | None = None) -> None:
+    """England's and the neighbours' published figures as reference lines (axhline or axvline),
+    and each named comparator council's ({name: value}, `comparison.comparator_lines`), labelled
+    with its name; one with no published value is left off (the alt text says so)."""
     if england is not None and not pd.isna(england):
         line(england, color=ORANGE, lw=2, ls="--", label=f"England {england:.1f}%")
     if neighbours is not None and not pd.isna(neighbours):
         line(neighbours, color=DARK_PINK, lw=2, ls=":",
              label=f"Statistical neighbours {neighbours:.1f}%")
+    for i, (name, value) in enumerate((comparators or {}).items()):
+        if value is not None and not pd.isna(value):
+            colour, dash = COMPARATOR_LINES[i % len(COMPARATOR_LINES)]
+            line(value, color=colour, lw=1.5, ls=dash, label=f"{name} {value:.1f}%")
+
+
+def _comparator_words(comparators: Mapping[str, float | None] | None) -> list[str]:
+    """The comparators for alt text: ["Cheshire East 17.4%", "York not published"]."""
+    return [f"{name} {_p(v) if v is not None and not pd.isna(v) else 'not published'}"
+            for name, v in (comparators or {}).items()]
 
 
 def _mark_hidden(ax, positions, *, horizontal: bool) -> None:
@@ -316,11 +334,13 @@ def change_title(rows: pd.DataFrame, what: str, hidden: np.ndarray | None = None
 @passes_through
 def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: str | None = None,
                       xlabel: str = "Per cent", england: float | None = None,
-                      neighbours: float | None = None, threshold: int | None = None
+                      neighbours: float | None = None, threshold: int | None = None,
+                      comparators: Mapping[str, float | None] | None = None
                       ) -> tuple[Figure, str]:
     """Proportions with their 95% Wilson intervals (dots and whiskers), optional reference lines.
 
     `rows` is a `comparison.proportion_rows` table; `label` its label column.
+    `comparators`: named councils' published figures ({name: value}), a labelled line each.
     Without a `title`, the title states the change from the second row to the first.
     With `threshold`, a row whose `n` or `of` is below it keeps its label but
     no dot: `[c]` instead.
@@ -340,7 +360,7 @@ def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: 
     for yy, v in zip(y[shown], p, strict=True):
         ax.text(v, yy + 0.18, f"{v:.1f}%", ha="center", fontsize=FONT - 1, color=DARK_BLUE)
     _mark_hidden(ax, y[~shown], horizontal=True)
-    _published_lines(ax.axvline, england, neighbours)
+    _published_lines(ax.axvline, england, neighbours, comparators)
     ax.xaxis.grid(True, color=GRID)
     _pct_axis(ax.xaxis)
     ax.set_xlim(left=0)
@@ -361,7 +381,8 @@ def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: 
     alt = (f"Dot chart with 95% intervals. {title}. " + "; ".join(row_words(i) for i in y)
            + (f". England {england:.1f}%" if england is not None and not pd.isna(england) else "")
            + (f"; statistical neighbours {neighbours:.1f}%"
-              if neighbours is not None and not pd.isna(neighbours) else "") + ".")
+              if neighbours is not None and not pd.isna(neighbours) else "")
+           + "".join(f"; {w}" for w in _comparator_words(comparators)) + ".")
     return fig, alt
 
 
@@ -372,10 +393,11 @@ def _bench(benchmark: pd.DataFrame | None) -> tuple[float | None, float | None]:
     return benchmark["pct"].iloc[2], benchmark["pct"].iloc[1]
 
 
-def benchmark_chart(benchmark: pd.DataFrame, what: str, threshold: int | None = None
+def benchmark_chart(benchmark: pd.DataFrame, what: str, threshold: int | None = None,
+                    comparators: Mapping[str, float | None] | None = None
                     ) -> tuple[Figure, str]:
     """The council's proportion with its interval against the published neighbours and England
-    (a `replans.replan_benchmark` table)."""
+    (a `replans.replan_benchmark` table), and any named comparator councils ({name: value})."""
     england, neighbours = _bench(benchmark)
     own = benchmark.iloc[:1]
     safe = _Safe(own[["n", "of", "pct"]], threshold)
@@ -383,12 +405,15 @@ def benchmark_chart(benchmark: pd.DataFrame, what: str, threshold: int | None = 
         f", against England's {england:.1f}%" if england is not None and not pd.isna(england)
         else "")
     return proportions_chart(own, "area", title=title, england=england, neighbours=neighbours,
-                             threshold=threshold)
+                             threshold=threshold, comparators=comparators)
 
 
 def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None = None,
-                         threshold: int | None = None) -> tuple[Figure, str]:
-    """Share of plans started in each financial quarter that were second or subsequent."""
+                         threshold: int | None = None,
+                         comparators: Mapping[str, float | None] | None = None
+                         ) -> tuple[Figure, str]:
+    """Share of plans started in each financial quarter that were second or subsequent, with
+    England's, the neighbours' and any named councils' published figures ({name: value})."""
     england, neighbours = _bench(benchmark)
     safe = _Safe(quarters[["n", "of", "pct"]], threshold)
     pct = safe.num("pct")
@@ -406,7 +431,7 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
                     fontsize=FONT - 1, color=DARK_GREY)
         elif o:
             ax.text(i, p, f"{p:.0f}%\n{counts}", ha="center", va="bottom", fontsize=FONT - 1)
-    _published_lines(ax.axhline, england, neighbours)
+    _published_lines(ax.axhline, england, neighbours, comparators)
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     top = pct.max() if pct.notna().any() else 0
@@ -414,7 +439,7 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
     ax.set_ylabel("Re-plans, % of plans started", fontsize=FONT)
     ax.set_xlabel("Financial quarter", fontsize=FONT)
     ax.tick_params(axis="x", labelsize=FONT - 1)
-    if england is not None or neighbours is not None:
+    if england is not None or neighbours is not None or comparators:
         _legend(ax, loc="upper left")
     last = len(quarters) - 1
     latest = f"latest quarter {safe.say('pct', last, _p)}"
@@ -428,13 +453,17 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
            "or subsequent: " + "; ".join(
                f"{q}: {safe.say('pct', i, _p)} ({safe.say('n', i)} of {safe.say('of', i)})"
                for i, q in enumerate(quarters["quarter"]))
-           + (f". England {england:.1f}%." if england else "."))
+           + "".join(f". {w}" for w in ([f"England {england:.1f}%"] if england else [])
+                     + _comparator_words(comparators)) + ".")
     return fig, alt
 
 
 def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
-                  threshold: int | None = None) -> tuple[Figure, str]:
-    """Rolling 12-month share of starts that were second or subsequent, with its interval."""
+                  threshold: int | None = None,
+                  comparators: Mapping[str, float | None] | None = None
+                  ) -> tuple[Figure, str]:
+    """Rolling 12-month share of starts that were second or subsequent, with its interval,
+    England's published figure and any named councils' ({name: value})."""
     england, _ = _bench(benchmark)
     safe = _Safe(rolling[["n", "of", "pct", "ci_low", "ci_high"]], threshold)
     pct, lo, hi = safe.num("pct"), safe.num("ci_low"), safe.num("ci_high")
@@ -442,7 +471,7 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
     ax.fill_between(rolling.index, lo, hi, color=DARK_BLUE, alpha=0.15, lw=0,
                     label="95% interval")
     ax.plot(rolling.index, pct, color=DARK_BLUE, lw=2.5, label="Rolling 12 months, this council")
-    _published_lines(ax.axhline, england, None)
+    _published_lines(ax.axhline, england, None, comparators)
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
@@ -461,7 +490,8 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
     alt = (f"Line chart of the share of plans started in the previous 12 months that were second "
            f"or subsequent, from {rolling.index[0]:%B %Y} ({safe.say('pct', 0, _p)}) to "
            f"{rolling.index[-1]:%B %Y} ({safe.say('pct', n, _p)}), with a shaded 95% interval"
-           + gaps + (f"; England's published figure is {england:.1f}%." if england else "."))
+           + gaps + (f"; England's published figure is {england:.1f}%" if england else "")
+           + "".join(f"; {w}" for w in _comparator_words(comparators)) + ".")
     return fig, alt
 
 

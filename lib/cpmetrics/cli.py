@@ -127,14 +127,22 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    """The council against its statistical neighbours, region and England."""
+    """The council against its statistical neighbours, region, England and named councils, with
+    its national rank, quartile band and change since last year."""
     from cpmetrics import benchmarks
 
+    compare = args.compare or ()
+    try:
+        benchmarks.resolve_comparators(compare, args.year)
+    except InputError as exc:
+        raise InputError(None, "--compare", exc.problem) from None
     if args.json:
-        json.dump(benchmarks.benchmark_json(args.la, args.year), sys.stdout, indent=2)
+        out = benchmarks.benchmark_json(args.la, args.year, compare)
+        json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(benchmarks.format_benchmark(benchmarks.benchmark_table(args.la, args.year)))
+        table = benchmarks.benchmark_table(args.la, args.year, comparators=compare)
+        print(benchmarks.format_benchmark(table))
     return EXIT_OK
 
 
@@ -183,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = add("benchmark", cmd_benchmark, "compare a council with its neighbours and England")
     b.add_argument("--la", required=True, help="DfE LA number, ONS code or name")
     b.add_argument("--year", required=True, type=int, help="year ending 31 March, e.g. 2017")
+    b.add_argument("--compare", nargs="+", metavar="NAME",
+                   help="councils to set beside it: DfE names (any case; quote a name with "
+                        "spaces), DfE numbers or ONS codes")
     b.add_argument("--json", action="store_true")
 
     k = add("pack", cmd_pack, "run the notebooks for a period and write its pack")

@@ -11,7 +11,11 @@ suppression_threshold: 5      # counts 1 to threshold-1 are shown as <threshold 
 show_child_level: false       # optional; must be false in a pack
 period_start: "2018-04-01"    # optional; default 1 April before period_end
 data_to: "2018-09-30"         # optional; the date the data were extracted (`coverage`)
+comparators: ["Cheshire East"]  # optional; councils drawn beside neighbours and England
 ```
+
+`comparators` names councils by DfE's LA name (any case) or DfE number; each
+is checked against the shipped DfE tables and kept as its DfE number.
 
 A file that breaks a rule stops the pack with one line naming the file, the
 key and what is wrong (InputError, exit code 2). Unknown keys are refused so
@@ -33,7 +37,7 @@ from cpmetrics.errors import InputError
 from cpmetrics.periods import Period
 
 REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
-OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to")
+OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators")
 SN_GROUPINGS = ("auto", "april_2021", "may_2025")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -53,6 +57,8 @@ class Params:
     show_child_level: bool = False
     period_start: pd.Timestamp | None = None
     data_to: pd.Timestamp | None = None  # the last date the data cover, where the user says it
+    #: named comparator councils, as DfE numbers, in the order given
+    comparators: tuple[str, ...] = ()
 
     @property
     def period(self) -> Period:
@@ -70,7 +76,11 @@ class Params:
         return p if p.is_absolute() else (root / p)
 
     def notebook_parameters(self, pack_dir: Path | None) -> dict[str, Any]:
-        """What papermill injects into each notebook's `parameters` cell (never child-level)."""
+        """What papermill injects into each notebook's `parameters` cell (never child-level).
+
+        `comparators` (DfE numbers) only when the params file names any: a notebook whose
+        parameters cell does not declare it then runs as before, without papermill's warning.
+        """
         return {
             "period_end": self.period_end.date().isoformat(),
             "data": self.data,
@@ -81,6 +91,7 @@ class Params:
             "suppression_threshold": self.suppression_threshold,
             "show_child_level": False,
             "data_to": self.data_to.date().isoformat() if self.data_to is not None else None,
+            **({"comparators": list(self.comparators)} if self.comparators else {}),
             "pack_dir": str(pack_dir) if pack_dir is not None else None,
         }
 
@@ -106,6 +117,31 @@ def _number(file: Path, key: str, value: Any, *, whole: bool = False, minimum: f
     if value < minimum:
         raise InputError(file, f"key {key}", f"{value!r} is below {minimum}")
     return int(value) if whole else value
+
+
+def _comparators(file: Path, value: Any, la: str) -> tuple[str, ...]:
+    """The named comparator councils as DfE numbers: each a DfE LA name (any case) or number."""
+    from cpmetrics.benchmarks import lookup_la
+
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError(file, "key comparators",
+                         f'{value!r} is not a list of councils, e.g. ["Cheshire East"]')
+    out: list[str] = []
+    for name in value:
+        if isinstance(name, bool) or not isinstance(name, str | int) or not str(name).strip():
+            raise InputError(file, "key comparators", f"{name!r} is not a council's name or number")
+        try:
+            code = lookup_la(str(name).strip()).dfe_number
+        except InputError as exc:
+            raise InputError(file, "key comparators",
+                             f"{exc.problem} (give DfE's LA name or its number)") from None
+        if code == la:
+            raise InputError(file, "key comparators", f"{name!r} is the council itself (la)")
+        if code not in out:
+            out.append(code)
+    return tuple(out)
 
 
 def load_params(file: str | Path) -> Params:
@@ -166,6 +202,7 @@ def load_params(file: str | Path) -> Params:
         show_child_level=False,
         period_start=_date(file, "period_start", start) if start is not None else None,
         data_to=_date(file, "data_to", data_to) if data_to is not None else None,
+        comparators=_comparators(file, raw.get("comparators"), la.strip()),
     )
     try:
         params.period  # noqa: B018 - checks P0 <= D

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from cpmetrics import charts, cohort, drivers, long_plans, replans, summary
+from cpmetrics import charts, cohort, drivers, long_plans, replans, summary, survival
 from cpmetrics.paths import data_path
 from cpmetrics.periods import Period
 from cpmetrics.sources import load
@@ -39,6 +39,8 @@ def sample():
         "factors": drivers.factor_shares(tables, period, "358").head(12),
         "dv": drivers.dv_episode_share(tables, period, "358"),
         "together": drivers.dv_cooccurring(tables, period),
+        "return_curves": survival.return_curves(tables, period.end, survival.BY_DV),
+        "on_plan_curve": survival.time_on_plan_curve(tables.plans, period.end, since="2015-01-01"),
     }
 
 
@@ -61,6 +63,8 @@ CHARTS = {
     "factors": lambda d, t: charts.factor_chart(d["factors"], threshold=t),
     "dv": lambda d, t: charts.dv_chart(d["dv"], threshold=t),
     "cooccurring": lambda d, t: charts.cooccurring_chart(d["together"], threshold=t),
+    "return_curves": lambda d, t: charts.return_curve_chart(d["return_curves"], threshold=t),
+    "on_plan_curve": lambda d, t: charts.time_on_plan_chart(d["on_plan_curve"], threshold=t),
 }
 
 

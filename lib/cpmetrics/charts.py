@@ -733,3 +733,129 @@ def approaching_chart(approaching: pd.DataFrame, threshold: int | None = None
         "within a month"
     return bars_chart(approaching.iloc[:-1], {"children": "Children"}, title=title,
                       xlabel="Children", pct=False, threshold=threshold)
+
+
+def _curve_months(table: pd.DataFrame, col: str) -> np.ndarray:
+    """The month of each row of a `survival` table, read from its label ("18 months")."""
+    return np.array([int(str(v).split()[0]) for v in table[col]], dtype=float)
+
+
+def _km_lines(ax, table: pd.DataFrame, label_col: str, month_col: str, events: str,
+              depends: dict, threshold: int | None) -> dict[str, tuple[_Safe, pd.DataFrame]]:
+    """Each group of a `survival` table as a line through its monthly points, with its 95%
+    interval shaded.
+
+    With `threshold`, a month whose share rests on a small count (the plans, the
+    events by then or those still followed) is not drawn: the line breaks there,
+    exactly as the table hides it.
+    """
+    drawn = {}
+    groups = list(dict.fromkeys(table[label_col])) if label_col in table else [None]
+    for i, g in enumerate(groups):
+        t = (table[table[label_col] == g] if g is not None else table).reset_index(drop=True)
+        safe = _Safe(t[["plans", events, "at_risk", "pct", "ci_low", "ci_high"]], threshold,
+                     depends=depends)
+        x = _curve_months(t, month_col)
+        colour = PALETTE[i % len(PALETTE)]
+        ax.fill_between(x, safe.num("ci_low"), safe.num("ci_high"), color=colour, alpha=0.15,
+                        lw=0, label="95% interval (shaded)" if len(groups) == 1 else None)
+        ax.plot(x, safe.num("pct"), color=colour, lw=2.5, marker="o", ms=3,
+                label=_wrap_label(g, 40) if g is not None else "This council")
+        drawn[g] = (safe, t)
+    if len(groups) > 1:
+        ax.fill_between([], [], [], color=DARK_GREY, alpha=0.15, lw=0,
+                        label="95% intervals (shaded)")
+    ax.yaxis.grid(True, color=GRID)
+    ax.xaxis.grid(True, color=GRID)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _pct_axis(ax.yaxis)
+    ax.set_xticks([0, 3, 6, 12, 18, 24])
+    ax.set_xlim(0, 24.5)
+    return drawn
+
+
+def _at(safe: _Safe, t: pd.DataFrame, month_col: str, months: int) -> str:
+    """A group's share at `months` in words ("12.3%", "suppressed", "not available")."""
+    rows = [i for i, m in enumerate(_curve_months(t, month_col)) if m == months]
+    return safe.say("pct", rows[0], _p) if rows else _p(None)
+
+
+def return_curve_chart(curves: pd.DataFrame, threshold: int | None = None
+                       ) -> tuple[Figure, str]:
+    """Share of ended plans whose child was back on a plan, month by month after the end, with
+    95% intervals, one line per group (a `survival.return_curves` table)."""
+    from cpmetrics.survival import ALL, RETURN_MONTHS, RETURNS_DEPENDS
+
+    fig, ax = _figure()
+    drawn = _km_lines(ax, curves, "group", "within", "returned", RETURNS_DEPENDS, threshold)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Months since the plan ended", fontsize=FONT)
+    ax.set_ylabel("Back on a plan, % of ended plans", fontsize=FONT)
+    _legend(ax, ncols=2)
+    twelve = {g: _at(s, t, "within", 12) for g, (s, t) in drawn.items()}
+    shown = {g: v for g, v in twelve.items() if v.endswith("%")}
+    if len(drawn) == 1 and shown:
+        title = f"{next(iter(shown.values()))} of children whose plan ended were back on a " \
+            "plan within 12 months"
+    elif len(drawn) == 2 and len(shown) == 2:
+        (g1, p1), (g2, p2) = shown.items()
+        title = f"Back on a plan within 12 months: {p1} ({g1}), {p2} ({g2})"
+    elif len(shown) > 2:
+        vals = {g: float(v[:-1]) for g, v in shown.items()}
+        lo, hi = min(vals, key=vals.get), max(vals, key=vals.get)
+        title = (f"Back on a plan within 12 months: from {shown[lo]} ({lo}) to {shown[hi]} "
+                 f"({hi})")
+    else:
+        title = "Children back on a plan after it ended"
+    at, breakdown = curves.attrs.get("at"), curves.attrs.get("breakdown")
+    ended = f"plans ended up to {at.day} {at:%B %Y}" if at is not None else "ended plans"
+    _title(ax, title, f"{breakdown}: {ended}" if breakdown and breakdown != ALL
+           else ended[:1].upper() + ended[1:])
+    words = []
+    for g, (safe, t) in drawn.items():
+        words.append(f"{g}: " + ", ".join(
+            f"within {m} months {_at(safe, t, 'within', m)}" for m in RETURN_MONTHS)
+            + f" (of {safe.say('plans', 0)} ended plans)")
+    alt = ("Line chart of the share of ended plans whose child was back on a child protection "
+           "plan, month by month since the plan ended (0 to 24), with shaded 95% intervals, "
+           + ended + ". "
+           + "; ".join(words) + "."
+           + (f" Months resting on fewer than {threshold} plans are not drawn."
+              if threshold is not None else ""))
+    return fig, alt
+
+
+def time_on_plan_chart(curve: pd.DataFrame, threshold: int | None = None
+                       ) -> tuple[Figure, str]:
+    """Share of plans still open, month by month after they started, with its 95% interval
+    (a `survival.time_on_plan_curve` table); 18 months and two years marked."""
+    from cpmetrics.survival import ON_PLAN_DEPENDS, ON_PLAN_MONTHS
+
+    fig, ax = _figure()
+    drawn = _km_lines(ax, curve, "", "on_plan_at", "ended", ON_PLAN_DEPENDS, threshold)
+    for m, style in ((18, ":"), (24, "--")):
+        ax.axvline(m, color=DARK_GREY, lw=1, ls=style)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Months since the plan started", fontsize=FONT)
+    ax.set_ylabel("Still on the plan, % of plans", fontsize=FONT)
+    _legend(ax, ncols=2)
+    safe, t = drawn[None]
+    p18, p24 = _at(safe, t, "on_plan_at", 18), _at(safe, t, "on_plan_at", 24)
+    if p18.endswith("%") and p24.endswith("%"):
+        title = f"{p18} of plans last 18 months and {p24} two years or more"
+    else:
+        title = "How long plans last"
+    since, at = curve.attrs.get("since"), curve.attrs.get("at")
+    started = (f"plans started {since.day} {since:%B %Y} to {at.day} {at:%B %Y}"
+               if since is not None and at is not None else "")
+    _title(ax, title, started[:1].upper() + started[1:] if started else None)
+    alt = ("Line chart of the share of child protection plans still open, month by month since "
+           "the plan started (0 to 24), with a shaded 95% interval"
+           + (f", {started}" if started else "")
+           + ", plans still open at the reporting date counted up to it. "
+           + "Still on the plan " + ", ".join(
+               f"at {m} months {_at(safe, t, 'on_plan_at', m)}" for m in ON_PLAN_MONTHS)
+           + f" (of {safe.say('plans', 0)} plans)."
+           + (f" Months resting on fewer than {threshold} plans are not drawn."
+              if threshold is not None else ""))
+    return fig, alt

@@ -39,6 +39,8 @@ CHILD_COLUMNS: dict[str, str] = {
     "ethnicity": STR,
     "death_date": DATE,
     "disabilities": STR,  # comma separated codes
+    "upn": STR,  # unique pupil number; empty where not recorded
+    "upn_unknown": STR,  # UPNunknown reason code (UN1-UN7)
     "source_file": STR,
     "collection_year": "Int64",
 }
@@ -183,6 +185,7 @@ class Tables:
     source: str = ""  # "cin_census", "annex_a" or "csv"
     la: str | None = None  # the council's DfE LA number, where the source says it
     files: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()  # the collection years of the returns read, where known
 
     @property
     def has_assessments(self) -> bool:

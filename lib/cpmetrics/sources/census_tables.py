@@ -162,4 +162,5 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         source="cin_census",
         la=next((r.la for r in reversed(raws) if r.la), None),
         files=tuple(str(r.path) for r in raws),
+        years=tuple(sorted({y for y in years if y is not None})),
     )

@@ -31,15 +31,22 @@ children on a plan and plans lasting two years); L12-L14 (reviews and enquiries
 the pathway measures count); L20-L23 continuity between yearly returns
 (`history.continuity`).
 
-Where this module parts from the D2I validator (on purpose): 8935 and 8940 are
-checked across all of a child's plans, not within one episode (what counting
-children on a plan needs); 8565 checks plan end dates too (D2I's test data
-replace the plans it is given); 8675Q flags an enquiry whose 15 working days
-ended before the reference date (more than 15 working days, metrics.md's count;
-D2I's offset flags exactly 15 too); 4003 counts an open CIN plan as running to
-the reference date (D2I passes a review only while the CP plan has no end date,
-an accident of its join) and looks within the episode as DfE says, not across
-the child's episodes.
+Checked against the D2I validator itself (its cin2022_23 to cin2024_25 rule sets
+run on data/synthetic's four returns and on seeds 1 and 11 of `cpmetrics synth`,
+file by file), the two find the same children for 2884, 2990, 8565, 8770Q, 8810
+and 8873Q, and neither finds any for the other new rules; they differ where this
+module parts from it on purpose. 8540 flags a child with no
+Disabilities block at all (D2I ties the finding to Disability rows, which such a
+child lacks, and reports none); 8675Q ends a part-year return at the last date it
+records (data/synthetic's 2018-19 return stops at 30 September; D2I counts to
+31 March 2019 and flags three enquiries of late September), and flags more than
+15 working days (metrics.md's count; D2I's offset flags exactly 15 too); 8565
+checks plan end dates too (D2I's test data replace the plans it is given); 4003
+counts an open CIN plan as running to the reference date (D2I passes a review
+only while the CP plan has no end date, an accident of its join) and looks
+within the episode as DfE says, not across the child's episodes; 8935 and 8940
+are checked across all of a child's plans, not within one episode (what
+counting children on a plan needs).
 """
 
 from __future__ import annotations

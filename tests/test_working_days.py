@@ -56,21 +56,29 @@ def test_outside_the_shipped_years_the_count_is_missing_not_guessed():
     assert s.isna().all()
 
 
-def test_the_holidays_are_england_and_wales_only_and_read_from_the_package_copy(monkeypatch):
-    import requests
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("the bank holidays must not be fetched")
-
-    monkeypatch.setattr(requests, "get", no_network)
-    monkeypatch.setattr(requests.Session, "request", no_network)
-    bank_holidays.cache_clear()
-    days = set(bank_holidays().astype("datetime64[D]").astype(object))
+def test_the_holidays_are_england_and_wales_only_and_the_package_copy():
+    days = set(bank_holidays().astype(object))
     assert dt.date(2018, 3, 30) in days and dt.date(2018, 4, 2) in days  # Easter 2018
     assert dt.date(2018, 1, 2) not in days  # a Scottish holiday only
     assert dt.date(2017, 8, 28) in days and dt.date(2017, 8, 7) not in days  # not Scotland's
     assert len(days) == 8 * 17 + 4  # 8 a year 2012-2028, plus the 2012 and 2022 jubilees,
     #                                 the 2022 state funeral and the 2023 coronation
+    from govuk_bank_holidays.bank_holidays import BankHolidays
+
+    cached = BankHolidays(use_cached_holidays=True).get_holidays(BankHolidays.ENGLAND_AND_WALES)
+    assert days == {h["date"] for h in cached}
+
+
+def test_no_http_library_is_even_loaded():
+    import subprocess
+    import sys
+
+    code = ("import sys; from cpmetrics.working_days import working_days;"
+            " assert working_days('2018-03-05', '2018-03-26') == 15;"
+            " print(sorted(m for m in ('requests', 'urllib3', 'http.client')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("day, weekend", [("2017-04-29", True), ("2017-04-30", True),

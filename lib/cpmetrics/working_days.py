@@ -23,7 +23,10 @@ requirements.txt, extends the years.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -34,15 +37,15 @@ COVERED = (pd.Timestamp("2012-01-01"), pd.Timestamp("2028-12-31"))
 
 @lru_cache(maxsize=1)
 def bank_holidays() -> np.ndarray:
-    """England and Wales bank holidays from the package's cached copy, as datetime64[D]."""
-    from govuk_bank_holidays.bank_holidays import BankHolidays
+    """England and Wales bank holidays from the package's cached copy, as datetime64[D].
 
-    # use_cached_holidays=True reads the JSON file inside the package; without it the
-    # package would try GOV.UK first
-    days = BankHolidays(use_cached_holidays=True).get_holidays(
-        division=BankHolidays.ENGLAND_AND_WALES
-    )
-    dates = sorted(h["date"] for h in days)
+    The JSON file the package ships (what `BankHolidays(use_cached_holidays=True)`
+    reads) is read directly: the package's module would import `requests` (76 ms)
+    to offer a download this project never wants.
+    """
+    shipped = resources.files("govuk_bank_holidays").joinpath("bank-holidays.json")
+    events = json.loads(shipped.read_text(encoding="utf-8"))["england-and-wales"]["events"]
+    dates = sorted(dt.date.fromisoformat(e["date"]) for e in events)
     years = (dates[0].year, dates[-1].year) if dates else None
     if years != (COVERED[0].year, COVERED[1].year):
         # a different release of the package: COVERED must say what it ships

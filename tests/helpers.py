@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -216,3 +219,30 @@ def small_numbers(text: str, threshold: int = 5) -> list[str]:
         text = re.sub(pattern, " ", text)
     return [m for m in re.findall(r"(?<![\d.<])\b\d+\b(?![\d.])", text)
             if 0 < int(m) < threshold]
+
+
+#: A params file for a pack of the hand-made sample (nearly every count below 5)
+SAMPLE_PARAMS = """\
+period_end: "2018-03-31"
+data: data/sample
+la: "358"
+reference_level: 10
+tolerance_pct: 4
+suppression_threshold: 5
+"""
+
+
+def run_pack(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`cpmetrics pack ...` as a user runs it, from `cwd`, with a nonsense MPLBACKEND and a
+    temporary folder of its own, which the pack must leave empty."""
+    systemp = cwd / f"systemp-{len(list(cwd.glob('systemp-*')))}"
+    systemp.mkdir()
+    env = {**os.environ, "MPLBACKEND": "TkAgg-not-here", "TMPDIR": str(systemp)}
+    done = subprocess.run(
+        [sys.executable, "-m", "cpmetrics", "pack", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+    )
+    left = sorted(p.name for p in systemp.rglob("*"))
+    assert not left, f"the pack left {left} in the temporary folder"
+    systemp.rmdir()
+    return done

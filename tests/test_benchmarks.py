@@ -14,6 +14,7 @@ from cpmetrics.benchmarks import (
     lookup_la,
     neighbour_values,
     neighbours_mean,
+    pathway_benchmarks,
     published_path,
     published_series,
     published_values,
@@ -141,6 +142,155 @@ def test_computed_rates_match_the_rates_lait_publishes():
         both = mine.merge(theirs, on=["time_period", "area"]).dropna()
         assert len(both) > 1400, measure
         assert (both["value"] - both["lait"]).abs().max() < 0.05, measure
+
+
+# --------------------------------------------------------------- the pathway (metrics.md)
+
+
+def test_trafford_conferences_within_15_working_days(t2017, t2018):
+    assert row(t2017, "icpc_within_15_days_pct")["la_value"] == 84.4
+    r = row(t2018, "icpc_within_15_days_pct")
+    assert (r["la_value"], r["england_value"]) == (83.3, 76.9)
+    # C4 2017-18, Trafford: bands 56, 189, 18, 31 of 294 conferences; 56 + 189 = 245
+    assert (row(t2018, "icpcs_within_15_days")["la_value"], row(t2018, "icpcs")["la_value"]) == (
+        245, 294,
+    )  # fmt: skip
+    # 245 / 294 = 83.33%; England 12,130 + 49,020 = 61,150 of 79,470 = 76.95% -> LAIT 76.9
+    assert (row(t2018, "icpcs_within_15_days")["england_value"],
+            row(t2018, "icpcs")["england_value"]) == (61150, 79470)  # fmt: skip
+    # the ten neighbours' LAIT values, 80.3 + 80.3 + 92.4 + 85.0 + 82.6 + 98.0 + 95.8 + 82.5
+    # + 77.1 + 73.2 = 847.2, / 10 = 84.72
+    assert (r["neighbours_mean"], r["neighbours_n"], r["neighbours_of"]) == (84.7, 10, 10)
+    assert row(t2018, "icpc_within_15_days_pct")["region_value"] == 77.9  # North West
+    assert row(t2017, "icpc_within_15_days_pct")["neighbours_mean"] == 80.5  # 805.3 / 10
+
+
+def test_cheshire_east_2017_18_pathway():
+    t = benchmark_table("Cheshire East", 2018)
+    assert row(t, "icpc_within_15_days_pct")["la_value"] == 82.5
+    r = row(t, "reviews_in_time_pct")
+    assert (r["la_value"], r["england_value"]) == (94.7, 90.5)
+    assert (row(t, "reviewed_in_time")["la_value"], row(t, "on_plan_3m_plus")["la_value"]) == (
+        215, 227,
+    )  # fmt: skip
+
+
+def test_trafford_children_reviewed_in_time(t2017, t2018):
+    r17, r18 = row(t2017, "reviews_in_time_pct"), row(t2018, "reviews_in_time_pct")
+    assert r17["la_value"] == 97.2  # 207 / 213 = 97.18%
+    assert (row(t2017, "reviewed_in_time")["la_value"],
+            row(t2017, "on_plan_3m_plus")["la_value"]) == (207, 213)  # fmt: skip
+    assert r18["la_value"] == 84.6  # 154 / 182 = 84.62%
+    assert (row(t2018, "reviewed_in_time")["la_value"],
+            row(t2018, "on_plan_3m_plus")["la_value"]) == (154, 182)  # fmt: skip
+    assert r18["england_value"] == 90.5  # 33,980 / 37,540 = 90.52%
+    assert (row(t2018, "reviewed_in_time")["england_value"],
+            row(t2018, "on_plan_3m_plus")["england_value"]) == (33980, 37540)  # fmt: skip
+    # 97.2 + 96.6 + 98.0 + 96.0 + 98.5 + 100.0 + 93.1 + 94.7 + 80.0 + 87.9 = 942.0
+    assert (r18["neighbours_mean"], r18["neighbours_n"]) == (94.2, 10)
+    assert (r17["neighbours_mean"], r17["neighbours_n"]) == (93.7, 10)  # 937.4 / 10
+
+
+def test_conference_bands_are_shares_of_c4s_conferences(t2018):
+    # 56, 189, 18, 31 of 294: 19.05%, 64.29%, 6.12%, 10.54%
+    got = [row(t2018, f"icpc_{b}_days_pct")["la_value"] for b in ("0_10", "11_15", "16_20",
+                                                                 "21_plus")]  # fmt: skip
+    assert got == [19.0, 64.3, 6.1, 10.5]
+    assert row(t2018, "icpc_median_working_days")["la_value"] == 13
+    # Central Bedfordshire and York publish "c" for 16-20 days: the mean rests on the other 8,
+    # 7.6 + 8.4 + 3.8 + 5.8 + 6.4 + 10.8 + 13.4 + 9.2 = 65.4, / 8 = 8.175
+    r = row(t2018, "icpc_16_20_days_pct")
+    assert (r["neighbours_mean"], r["neighbours_n"], r["neighbours_of"]) == (8.2, 8, 10)
+    assert r["neighbours_missing"] == "Central Bedfordshire (c); York (c)"
+
+
+def test_pathway_before_lait_starts():
+    t = benchmark_table("358", 2015)
+    # LAIT starts in 2015-16: C4's counts give 2014-15, 269 of 313 = 85.94%
+    assert row(t, "icpc_within_15_days_pct")["la_value"] == 85.9
+    assert (row(t, "icpcs_within_15_days")["la_value"], row(t, "icpcs")["la_value"]) == (269, 313)
+    # D6 is LAIT's only: missing with its reason, never zero
+    r = row(t, "reviews_in_time_pct")
+    assert pd.isna(r["la_value"]) and r["la_marker"] == "absent" and r["neighbours_n"] == 0
+
+
+def test_a_missing_neighbour_is_left_out_of_the_pathway_mean():
+    # North Northamptonshire 2023-24: LAIT keeps a row "-" for Cumbria, gone by then
+    nv = neighbour_values("940", 2024, "reviews_in_time_pct")
+    cumbria = nv[nv["la"] == "909"].iloc[0]
+    assert not cumbria["used"] and cumbria["marker"] == "-"
+    assert nv["used"].sum() == 9
+
+
+def test_pathway_benchmarks_give_the_counts_behind_each_figure():
+    t = pathway_benchmarks("Trafford", 2018).set_index("measure")
+    assert list(t.index) == [
+        "icpc_within_15_days_pct", "icpc_0_10_days_pct", "icpc_11_15_days_pct",
+        "icpc_16_20_days_pct", "icpc_21_plus_days_pct", "icpc_median_working_days",
+        "reviews_in_time_pct",
+    ]  # fmt: skip
+    r = t.loc["icpc_within_15_days_pct"]
+    assert (r["la_value"], r["la_n"], r["la_of"], r["table"]) == (83.3, 245, 294, "C4")
+    assert (r["england_value"], r["england_n"], r["england_of"]) == (76.9, 61150, 79470)
+    assert (r["neighbours_mean"], r["neighbours_n"]) == (84.7, 10)
+    r = t.loc["reviews_in_time_pct"]
+    assert (r["la_value"], r["la_n"], r["la_of"], r["table"]) == (84.6, 154, 182, "D6")
+    assert (r["england_n"], r["england_of"]) == (33980, 37540)
+    assert (r["region_n"], r["region_of"]) == (5240, 5770)  # North West
+    assert pd.isna(t.loc["icpc_median_working_days", "la_n"])
+    r = t.loc["icpc_16_20_days_pct"]
+    assert (r["la_n"], r["la_of"], r["neighbours_n"]) == (18, 294, 8)
+    assert t.attrs["grouping"] == "DfE statistical neighbours, April 2021 (LGR version)"
+    assert pathway_benchmarks("358", 2017).set_index("measure").loc[
+        "reviews_in_time_pct", ["la_n", "la_of"]].tolist() == [207, 213]  # fmt: skip
+    # a suppressed count stays missing, never zero: Central Bedfordshire's 16-20 band is "c"
+    cb = pathway_benchmarks("823", 2018).set_index("measure").loc["icpc_16_20_days_pct"]
+    assert pd.isna(cb["la_n"]) and pd.isna(cb["la_value"]) and cb["la_marker"] == "c"
+
+
+def test_pathway_figures_use_the_grouping_asked_for():
+    auto = pathway_benchmarks("358", 2018)
+    assert auto.attrs["neighbours"][0]["la"] == "919"
+    t = pathway_benchmarks("358", 2018, sn_grouping="may_2025")
+    assert [n["la"] for n in t.attrs["neighbours"]] == TRAFFORD_2025
+    assert t.attrs["grouping"] == "DfE statistical neighbours, May 2025"
+    with pytest.raises(InputError, match="unknown sn_grouping 'june_2030'"):
+        pathway_benchmarks("358", 2018, sn_grouping="june_2030")
+
+
+def test_lait_pathway_figures_agree_with_c4_and_their_own_counts():
+    """C4's bands are LAIT's 10_ICPC..21_ICPC, and LAIT's RevCP is its two D6 counts' ratio,
+    at every council and year both publish; so bands from C4 and %s from LAIT are one source."""
+    from cpmetrics.population import round1
+
+    with published_path("lait").open("rb") as fh:
+        lait = pd.read_parquet(fh)
+    codes = ["10_ICPC", "15_ICPC", "20_ICPC", "21_ICPC", "RevCP", "CPP_Reviewed_InReqTimeScl",
+             "CPP_31March_3MnthorMore"]  # fmt: skip
+    lait = lait[(lait["LA Number"] < 970) & lait["Short Desc"].isin(codes)]
+    lait = lait.assign(time_period=lait["Years"].astype(int),
+                       area=lait["LA Number"].astype(int).astype(str))  # fmt: skip
+    c4 = read_ees("c4")
+    for code, col in (
+        ("10_ICPC", "Duration_0-10_days"),
+        ("15_ICPC", "Duration_11-15_days"),
+        ("20_ICPC", "Duration_16-20_days"),
+        ("21_ICPC", "Duration_21+_days"),
+    ):
+        theirs = lait[lait["Short Desc"] == code]
+        theirs = theirs.assign(lait=split_markers(theirs["Values"])[0])
+        ours = c4[c4["column"] == col][["time_period", "area", "value"]]
+        both = ours.merge(theirs, on=["time_period", "area"]).dropna(subset=["value", "lait"])
+        assert len(both) > 1300, code  # 1,385 to 1,510 council-years, by band
+        assert (both["value"] == both["lait"]).all(), code
+    wide = lait.assign(v=split_markers(lait["Values"])[0]).pivot_table(
+        index=["time_period", "area"], columns="Short Desc", values="v", aggfunc="first"
+    )
+    got = wide["CPP_Reviewed_InReqTimeScl"] / wide["CPP_31March_3MnthorMore"] * 100
+    both = pd.DataFrame({"pct": got.map(round1, na_action="ignore"),
+                         "lait": wide["RevCP"].round(1)}).dropna()  # fmt: skip
+    assert len(both) > 1400
+    assert (both["pct"] == both["lait"]).all()
 
 
 # --------------------------------------------------------------- markers and the mean
@@ -274,6 +424,10 @@ def test_benchmark_table_has_every_headline_measure(t2017):
         "on_plan_1y_to_2y_pct", "on_plan_2y_plus_pct",
         "assessments_da_3a_pct", "assessments_da_3b_pct", "assessments_da_3c_pct",
         "section47_rate_per_10k", "icpc_rate_per_10k",
+        "icpcs", "icpcs_within_15_days", "icpc_within_15_days_pct",
+        "icpc_0_10_days_pct", "icpc_11_15_days_pct", "icpc_16_20_days_pct",
+        "icpc_21_plus_days_pct", "icpc_median_working_days",
+        "on_plan_3m_plus", "reviewed_in_time", "reviews_in_time_pct",
     ]  # fmt: skip
     for col in ("la_value", "neighbours_mean", "region_value", "england_value"):
         assert t2017[col].dtype == "float64"

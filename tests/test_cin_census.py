@@ -201,6 +201,6 @@ def test_upn_reason_and_disabilities_are_read_for_the_rules_on_children(tmp_path
     assert (c.loc["P1", "upn_unknown"], c.loc["P1", "disabilities"]) == ("UN3", "MOB,HEAR")
     assert pd.isna(c.loc["P1", "upn"]) and c.loc["P2", "upn"] == "A000000000000"
     assert pd.isna(c.loc["P2", "disabilities"])
-    assert t.years == (2018,)
+    assert t.reference_dates == (pd.Timestamp("2018-03-31"),)
     assert sorted(t.findings.loc[t.findings["rule"] == "8540", "child_id"]) == ["P2"]
     assert "8770Q" not in set(t.findings["rule"])

@@ -67,7 +67,7 @@ def test_validate_csv_and_exit_1_when_a_record_is_rejected(tmp_path):
     assert out.returncode == 1
     assert out.stdout.splitlines()[0].startswith("source_file,location,child_id,rule")
     assert "'2017-02-31' is not a date" in out.stdout
-    metrics = run("metrics", "--data", str(tmp_path), "--period-end", "2018-03-31")
+    metrics = run("metrics", "--data", str(tmp_path), "--period-end", "2017-05-31")
     assert metrics.returncode == 0
     got = json.loads(metrics.stdout)
     assert got["starts"] == 1 and got["quality"]["rejected"] == 1 and got["quality"]["read"] == 2
@@ -85,6 +85,20 @@ def test_benchmark_prints_the_published_check_figures():
     m = json.loads(out.stdout)["measures"]["starts_second_or_subsequent_pct"]
     assert m["la"]["value"] == 19.3 and m["england"]["value"] == 18.7
     assert m["neighbours_mean"] == {"value": 19.8, "n": 10, "of": 10, "missing": None}
+
+
+def test_benchmark_prints_the_pathway_check_figures():
+    out = run("benchmark", "--la", "358", "--year", "2018", "--json")
+    assert out.returncode == 0
+    m = json.loads(out.stdout)["measures"]
+    icpc, reviews = m["icpc_within_15_days_pct"], m["reviews_in_time_pct"]
+    assert (icpc["la"]["value"], icpc["england"]["value"]) == (83.3, 76.9)
+    assert (reviews["la"]["value"], reviews["england"]["value"]) == (84.6, 90.5)
+    assert (m["icpcs_within_15_days"]["la"]["value"], m["icpcs"]["la"]["value"]) == (245, 294)
+    text = run("benchmark", "--la", "358", "--year", "2018").stdout
+    line = next(x for x in text.splitlines() if x.startswith("Initial conferences within 15 "
+                                                             "working days (%)"))  # fmt: skip
+    assert line.split()[-7:] == ["83.3", "84.7", "(10", "of", "10)", "77.9", "76.9"]
 
 
 def test_benchmark_unknown_council_is_one_line_exit_2():

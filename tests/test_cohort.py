@@ -1,6 +1,7 @@
 """Children on a plan month by month against a reference band, worked out by hand."""
 
-from cpmetrics.cohort import ReferenceBand, band_summary, cohort_trend, data_from
+from cpmetrics.cohort import ReferenceBand, band_summary, cohort_trend
+from cpmetrics.coverage import first_date
 from cpmetrics.periods import as_date
 from helpers import history, plan
 
@@ -44,7 +45,7 @@ def test_a_reporting_date_mid_month_ends_at_the_month_before():
 
 def test_months_before_the_data_begin_are_left_out():
     t = history(plan("A", "2017-06-01", year=2018))  # nothing ended: the 2017-18 return only
-    assert data_from(t) == as_date("2017-04-01")
+    assert first_date(t) == as_date("2017-04-01")
     trend = cohort_trend(t, "2018-03-31", months=24)
     assert trend.index[0] == as_date("2017-04-30")
     assert len(trend) == 12

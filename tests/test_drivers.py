@@ -1,7 +1,10 @@
 """Categories, assessment factors and domestic violence/abuse, worked out by hand."""
 
+from dataclasses import replace
+
 from cpmetrics import drivers as dr
 from cpmetrics.periods import Period
+from cpmetrics.unavailable import NotAvailable
 from helpers import assessment, history, plan
 
 YEAR = Period.ending("2018-03-31")
@@ -61,8 +64,24 @@ def test_categories_of_abuse():
     assert round(c.loc["Neglect", "on_plan_pct"], 1) == 66.7
 
 
-def test_no_assessments_means_not_available():
+def test_no_assessments_means_not_available_and_says_why():
     t = history(plan("X", "2017-06-01"))
     assert t.assessments is None
-    assert dr.dv_episode_share(t, YEAR) is None
-    assert dr.replans_by_dv(t, YEAR) is None
+    for f in (dr.factor_shares, dr.dv_episode_share, dr.starts_dv_share, dr.replans_by_dv,
+              dr.dv_cooccurring):
+        got = f(t, YEAR)
+        assert isinstance(got, NotAvailable) and got.round(1) is got, f.__name__
+        assert str(got).startswith("This data set holds no assessments, so "), f.__name__
+    assert str(dr.factor_shares(t, YEAR)) == (
+        "This data set holds no assessments, so the factors identified at assessment are not"
+        " available.")
+    annex = replace(t, source="annex_a")
+    assert dr.replans_by_dv(annex, YEAR).reason == (
+        "this data set holds no assessments (Annex A's List 7 has none)")
+
+
+def test_top_factors_only():
+    # 3B and 4B are in two episodes each; the tie goes by label
+    top = dr.factor_shares(small(), YEAR, top=1)
+    assert list(top["factor"]) == ["Domestic abuse: parent/carer subject"]
+    assert list(top["episodes"]) == [2]

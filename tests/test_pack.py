@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -24,27 +21,11 @@ import pytest
 from cpmetrics import cli
 from cpmetrics.disclosure import small_counts, suppress_metrics
 from cpmetrics.pack import Secrets, check_pack
+from helpers import SAMPLE_PARAMS, run_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_NOTEBOOKS = ROOT / "tests" / "fixtures" / "pack_notebooks"
 PROJECT_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-SAMPLE_PARAMS = """\
-period_end: "2018-03-31"
-data: data/sample
-la: "358"
-reference_level: 10
-tolerance_pct: 4
-suppression_threshold: 5
-"""
-
-
-def run_pack(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MPLBACKEND": "TkAgg-not-here"}
-    return subprocess.run(
-        [sys.executable, "-m", "cpmetrics", "pack", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +40,6 @@ def sample_pack(tmp_path_factory) -> dict:
     return {"dir": out / "2018-03", "out": out, "tmp": tmp, "params": params,
             "data": ROOT / "data" / "sample", "period_end": "2018-03-31",
             "notebooks": sorted(FIXTURE_NOTEBOOKS.glob("*.ipynb"))}
-
-
-@pytest.fixture(scope="module")
-def project_pack(tmp_path_factory) -> dict:
-    if not PROJECT_NOTEBOOKS:
-        pytest.skip("the project's notebooks have not landed yet")
-    tmp = tmp_path_factory.mktemp("project-pack")
-    out = tmp / "outputs"
-    done = run_pack("--period", "2018-09", "--out", str(out), cwd=tmp)
-    assert done.returncode == 0, done.stderr
-    return {"dir": out / "2018-09", "out": out, "data": ROOT / "data" / "synthetic",
-            "period_end": "2018-09-30", "notebooks": PROJECT_NOTEBOOKS}
 
 
 @pytest.fixture(params=["sample", "project"])
@@ -143,7 +112,7 @@ def test_no_child_id_or_birth_date_from_the_input(pack):
 
 def test_no_page_refers_to_another_host(pack):
     pages = list(pack["dir"].glob("*.html"))
-    assert len(pages) == len(pack["notebooks"]) + 1
+    assert len(pages) == len(pack["notebooks"]) + 2  # the index and the methods page
     for page in pages:
         text = page.read_text()
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I), page.name
@@ -168,6 +137,8 @@ def test_a_count_below_the_threshold_never_appears(sample_pack):
             cells = re.findall(r'"[^"]*"|[^,]+', line)
             assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], f"{csv.name}: {line}"
     for page in d.glob("*.html"):
+        if page.name == "methods.html":
+            continue  # the project's documentation, the same in every pack (its tables number rows)
         cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", page.read_text())
         assert not [c for c in cells if re.fullmatch(r"[1-4]", c)], page.name
     book = openpyxl.load_workbook(d / "tables.xlsx")
@@ -242,18 +213,32 @@ def test_failing_notebook_leaves_previous_pack_and_exits_1(sample_pack, tmp_path
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
-@pytest.fixture(scope="module")
-def project_sample_pack(tmp_path_factory) -> Path:
-    """The project's own notebooks over the hand-made sample: nearly every count is below 5."""
-    if not PROJECT_NOTEBOOKS:
-        pytest.skip("the project's notebooks have not landed yet")
-    tmp = tmp_path_factory.mktemp("project-sample-pack")
-    params = tmp / "2018-03.yaml"
-    params.write_text(SAMPLE_PARAMS)
-    out = tmp / "outputs"
-    done = run_pack("--params", str(params), "--out", str(out), "--jobs", "2", cwd=tmp)
-    assert done.returncode == 0, done.stderr
-    return out / "2018-03"
+def test_a_kernels_stderr_is_kept_only_in_a_failed_build(tmp_path):
+    """What a kernel writes to stderr can hold child-level values: it is held in memory and
+    written only into a failed pack's kept build, never to a file of its own elsewhere."""
+    import io
+    import time
+
+    from cpmetrics import pack
+
+    log = pack._KernelLog(io.BytesIO(b"Traceback (most recent call last):\nSYN000001\n"))
+    for _ in range(100):
+        if len(log._lines) == 2:
+            break
+        time.sleep(0.01)
+    saved = pack._KERNEL.get("log")
+    pack._KERNEL["log"] = log
+    try:
+        pack._keep_kernel_log(tmp_path)
+        pack._keep_kernel_log(tmp_path)  # nothing new: nothing added
+    finally:
+        pack._KERNEL.pop("log")
+        if saved is not None:
+            pack._KERNEL["log"] = saved
+    kept = (tmp_path / "kernel.log").read_text()
+    assert kept == "Traceback (most recent call last):\nSYN000001\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["kernel.log"]
+
 
 
 def test_no_chart_shows_or_describes_a_small_count(project_sample_pack):
@@ -331,3 +316,15 @@ def test_pages_keep_nbconverts_keyboard_focus_and_alt_text(project_pack):
     assert all('tabindex="0"' in d for d in outputs + cells)
     images = re.findall(r"<img\b[^>]*>", page)
     assert len(images) >= 8 and all(re.search(r'\balt="[^"]{20,}"', i) for i in images)
+
+
+def test_the_methods_page_is_in_the_pack_and_linked_from_its_index(project_pack):
+    index = (project_pack["dir"] / "index.html").read_text(encoding="utf-8")
+    assert 'href="methods.html"' in index
+    page = (project_pack["dir"] / "methods.html").read_text(encoding="utf-8")
+    source = (ROOT / "docs" / "methods.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^##\s+(.+)$", source, re.M)
+    assert "Coverage of the data" in headings
+    shown = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
+    assert shown == [h.replace("`", "").replace("&", "&amp;") for h in headings]
+    assert "<main>" in page and 'href="index.html"' in page

@@ -12,6 +12,11 @@ also written into the pack:
 
 Names must be unique across the notebooks of a pack: start them with the
 notebook's number (``"02_replans_by_quarter"``).
+
+A table or chart the data cannot give (`unavailable.NotAvailable`) is shown as
+its sentence, once, in the place of the first of them on the page; in a pack
+nothing is written for it but ``_meta/<name>.unavailable.json``, so the index
+can list what the data set cannot show.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from typing import Any
 
 import pandas as pd
 
+from cpmetrics.data_dictionary import plain
 from cpmetrics.disclosure import DEFAULT_THRESHOLD, suppress_table, suppress_text
+from cpmetrics.unavailable import NotAvailable
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 META = "_meta"
@@ -50,10 +57,11 @@ MISSING = "\u2013"
 
 
 class Table:
-    """A table as a reader sees it: no 0, 1, 2... row numbers, a dash where there is no figure.
+    """A table as a reader sees it: plain headings (`cpmetrics.data_dictionary`), no 0, 1, 2...
+    row numbers, a dash where there is no figure.
 
-    `data` is the DataFrame itself (suppressed in a pack), for anyone who wants
-    to work with it.
+    `data` is the DataFrame itself (suppressed in a pack), with its machine column
+    names, for anyone who wants to work with it.
     """
 
     def __init__(self, data: pd.DataFrame) -> None:
@@ -68,31 +76,57 @@ class Table:
             col = out[c]
             if not pd.api.types.is_float_dtype(col.dtype) and col.isna().any():
                 out[c] = col.astype(object).where(col.notna(), MISSING)
-        return out
+        return plain(out)
 
     def _repr_html_(self) -> str:
-        return self._shown().to_html(index=self.index, na_rep=MISSING)
+        shown = self._shown()
+        page = shown.to_html(index=self.index, na_rep=MISSING, index_names=False)
+        return _header_cells(page, list(shown.index.names) if self.index else [])
 
     def __repr__(self) -> str:
         return self._shown().to_string(index=self.index, na_rep=MISSING)
 
 
+def _header_cells(page: str, index_headings: list[str]) -> str:
+    """pandas' HTML table with one header row and no empty header cell: the index's heading
+    where pandas leaves the corner empty, and each header cell saying whether it heads a column
+    or a row (`scope`), so a screen reader reads a cell with its headings."""
+    head, sep, body = page.partition("</thead>")
+    for name in index_headings:
+        head = head.replace("<th></th>", f'<th scope="col">{html.escape(str(name))}</th>', 1)
+    head = head.replace("<th>", '<th scope="col">')
+    return head + sep + body.replace("<th>", '<th scope="row">')
+
+
+def _not_available(na: NotAvailable, name: str, pack_dir: str | Path | None) -> Any:
+    """A missing table or chart: its sentence the first time a page meets it, then nothing."""
+    if pack_dir is not None:
+        _write_meta(Path(pack_dir), name, "unavailable",
+                    {"name": name, "what": na.what, "reason": na.reason, "text": na.sentence()})
+    if na.shown:
+        return None
+    na.shown = True
+    return na
+
+
 def show_table(
-    df: pd.DataFrame,
+    df: pd.DataFrame | NotAvailable,
     name: str,
     *,
     title: str,
     pack_dir: str | Path | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     **columns: Any,
-) -> Table:
+) -> Table | NotAvailable | None:
     """The table to display; in a pack, suppressed and also written as CSV with its title.
 
     Extra keyword arguments (``counts=``, ``derived=``, ``labels=``) tell
     `cpmetrics.disclosure.suppress_table` how to read columns its naming
-    convention cannot.
+    convention cannot. A `NotAvailable` is shown as its sentence (once a page).
     """
     _check_name(name)
+    if isinstance(df, NotAvailable):
+        return _not_available(df, name, pack_dir)
     if pack_dir is None:
         return Table(df)
     pack_dir = Path(pack_dir)
@@ -199,16 +233,19 @@ class Chart:
 
 
 def show_chart(fig: Any, name: str, *, alt: str, pack_dir: str | Path | None = None,
-               threshold: int = DEFAULT_THRESHOLD) -> Chart:
+               threshold: int = DEFAULT_THRESHOLD) -> Chart | NotAvailable | None:
     """The figure as an embedded PNG `<img alt=...>`; in a pack, also its PNG and alt text.
 
     In a pack the alt text's `n of N` figures go through disclosure control as
     a last guard; the figure itself must already be drawn with `threshold`
     (each `cpmetrics.charts` function takes it). A pyplot figure is closed
     afterwards so the inline backend does not show it a second time (without
-    alt text).
+    alt text). A `NotAvailable` (passed through by a chart function) is shown
+    as its sentence (once a page).
     """
     _check_name(name)
+    if isinstance(fig, NotAvailable):
+        return _not_available(fig, name, pack_dir)
     if not alt or not alt.strip():
         raise ValueError(f"chart {name!r}: alt text is required (what the chart shows)")
     if pack_dir is not None:

@@ -72,7 +72,11 @@ LAIT_AREAS: dict[int, str] = {
     984: "E12000005", 985: "E12000006", 986: "E12000007", 987: "E13000001", 988: "E13000002",
     989: "E12000008", 990: "E12000009",
 }  # fmt: skip
-LAIT_MEASURES = ("CPPlans2yrs", "CPRDuration")
+LAIT_MEASURES = (
+    "CPPlans2yrs", "CPRDuration",  # table D7: ceased plans that lasted 2 years or more
+    "CP_conf_15days",  # table C4's conferences within 15 working days, % (C4 gives only bands)
+    "CPP_31March_3MnthorMore", "CPP_Reviewed_InReqTimeScl", "RevCP",  # table D6: reviews
+)  # fmt: skip
 
 # Councils abolished in a reorganisation, and the councils that took over their area.
 REORGANISATIONS: dict[str, tuple[str, ...]] = {
@@ -164,16 +168,26 @@ def read_lait() -> pd.DataFrame:
     """The child protection measures DfE's LAIT holds and the EES files shipped here do not.
 
     `CPPlans2yrs` (% of plans ceasing in the year that had lasted 2 years or
-    more, DfE table D7) and `CPRDuration` (their number). Columns as
-    `read_ees`, with `column` the LAIT short code; values rounded to 1 dp
-    (LAIT stores float artefacts) and `-` kept as the marker.
+    more, DfE table D7) and `CPRDuration` (their number); `CP_conf_15days`
+    (% of initial conferences held within 15 working days of the section 47
+    enquiry starting, from table C4's data); `CPP_31March_3MnthorMore`,
+    `CPP_Reviewed_InReqTimeScl` and `RevCP` (children on a plan at 31 March
+    for 3 months or more, those reviewed within the required timescales and
+    their %: table D6, which is not shipped as an EES file). LAIT starts in
+    2015-16 (`time_period` 2016). Columns as `read_ees`, with `column` the
+    LAIT short code; values rounded to 1 dp (LAIT stores float artefacts) and
+    `-` kept as the marker.
     """
     import pyarrow.parquet as pq
 
+    columns = ["Short Desc", "Years", "LA and Regions", "Values", "LA Number"]
     with published_path("lait").open("rb") as fh:
-        raw = pq.read_table(fh).to_pandas()
-    _require(raw, "lait", ["Short Desc", "Years", "LA and Regions", "Values", "LA Number"])
-    raw = raw[raw["Short Desc"].isin(LAIT_MEASURES)]
+        schema = pq.read_schema(fh)
+        _require(pd.DataFrame(columns=schema.names), "lait", columns)
+        fh.seek(0)  # the rows of these measures only (1% of the file's rows)
+        raw = pq.read_table(
+            fh, columns=columns, filters=[("Short Desc", "in", list(LAIT_MEASURES))]
+        ).to_pandas()
     number = raw["LA Number"].astype(int)
     area = [LAIT_AREAS.get(n, str(n)) for n in number]
     level = np.where(
@@ -442,24 +456,39 @@ def _grouping_table(key: str) -> pd.DataFrame:
     )
 
 
-def statistical_neighbours(la: str | int, year: int) -> pd.DataFrame:
+def statistical_neighbours(
+    la: str | int, year: int, sn_grouping: str | None = None
+) -> pd.DataFrame:
     """The council's ten statistical neighbours in rank order, from the grouping in force that year.
 
     Columns: `rank`, `la` (DfE number), `name`, `closeness`. `attrs["grouping"]`
     holds the grouping's name, to be stated wherever the neighbours are used.
+    `sn_grouping` (a params file's): None or "auto" for the grouping in force,
+    or a key of GROUPINGS ("april_2021", "may_2025") to use that one instead.
     """
-    out = _statistical_neighbours(lookup_la(la, year).dfe_number, int(year))
+    key = sn_grouping or "auto"
+    out = _statistical_neighbours(lookup_la(la, year).dfe_number, int(year), key)
     return out.copy()  # the caller's own: the cached table stays as it was
 
 
 @lru_cache(maxsize=64)
-def _statistical_neighbours(la: str, year: int) -> pd.DataFrame:
+def _statistical_neighbours(la: str, year: int, sn_grouping: str = "auto") -> pd.DataFrame:
     me = lookup_la(la, year)
-    g = grouping_for_year(year)
+    if sn_grouping == "auto":
+        g = grouping_for_year(year)
+    else:
+        chosen = [x for x in GROUPINGS if x.key == sn_grouping]
+        if not chosen:
+            raise InputError(
+                None, None,
+                f"unknown sn_grouping {sn_grouping!r}: auto or one of "
+                f"{', '.join(x.key for x in GROUPINGS)}",
+            )  # fmt: skip
+        g = chosen[0]
     table = _grouping_table(g.file)
     mine = table[table["la"] == me.dfe_number]
     name = g.name
-    if mine.empty:
+    if mine.empty and sn_grouping == "auto":
         later = [x for x in GROUPINGS if x.first_year is not None and x.first_year > year]
         for alt in later:
             alt_rows = _grouping_table(alt.file)
@@ -505,6 +534,13 @@ DOMESTIC_ABUSE: dict[str, tuple[str, str]] = {
     "Domestic_Abuse_parent": ("3b", "3B parent/carer subject of domestic abuse"),
     "Domestic_Abuse_person": ("3c", "3C other person in household subject of domestic abuse"),
 }
+#: C4's working-day bands from the section 47 enquiry's start to the initial conference
+ICPC_BANDS: dict[str, tuple[str, str, str]] = {
+    "Duration_0-10_days": ("0_10", "0-10", "10_ICPC"),
+    "Duration_11-15_days": ("11_15", "11-15", "15_ICPC"),
+    "Duration_16-20_days": ("16_20", "16-20", "20_ICPC"),
+    "Duration_21+_days": ("21_plus", "21+", "21_ICPC"),
+}
 
 MEASURES: tuple[Measure, ...] = (
     Measure("on_plan", "Children on a plan at 31 March", "count", "D5 CPP_At31"),
@@ -526,6 +562,23 @@ MEASURES: tuple[Measure, ...] = (
             "C4 Section47 / ONS mid-year (T-1) 0-17"),
     Measure("icpc_rate_per_10k", "Initial child protection conferences per 10,000", "per 10,000",
             "C4 ICPC / ONS mid-year (T-1) 0-17"),
+    # The child protection pathway (metrics.md): conferences on time (C4), reviews on time (D6)
+    Measure("icpcs", "Initial child protection conferences in the year", "count", "C4 ICPC"),
+    Measure("icpcs_within_15_days", "Initial conferences within 15 working days", "count",
+            "C4 Duration_0-10_days + Duration_11-15_days"),
+    Measure("icpc_within_15_days_pct", "Initial conferences within 15 working days", "%",
+            "LAIT CP_conf_15days (C4); before 2015-16, C4 (0-10 + 11-15 days) / ICPC"),
+    *(Measure(f"icpc_{k}_days_pct", f"Initial conferences: {label} working days", "%",
+              f"C4 {col} / ICPC (LAIT {lait})")
+      for col, (k, label, lait) in ICPC_BANDS.items()),
+    Measure("icpc_median_working_days", "Initial conferences: median working days", "days",
+            "C4 Duration_median"),
+    Measure("on_plan_3m_plus", "On a plan at 31 March for 3 months or more", "count",
+            "LAIT CPP_31March_3MnthorMore (D6)"),
+    Measure("reviewed_in_time", "Of those, reviewed within the required timescales", "count",
+            "LAIT CPP_Reviewed_InReqTimeScl (D6)"),
+    Measure("reviews_in_time_pct", "On a plan 3 months or more: reviewed in time", "%",
+            "LAIT RevCP (D6)"),
 )  # fmt: skip
 MEASURE_BY_KEY = {m.key: m for m in MEASURES}
 
@@ -534,6 +587,18 @@ def _pick(key: str, column: str) -> pd.DataFrame:
     t = read_ees(key) if key != "lait" else read_lait()
     t = t[t["column"] == column]
     return t[["time_period", "geographic_level", "area", "value", "marker"]].reset_index(drop=True)
+
+
+def _sum(*parts: pd.DataFrame) -> pd.DataFrame:
+    """The published counts added, matched on area and year; missing (with the first part's
+    marker) unless every part is published, so a suppressed band never counts as zero."""
+    out = parts[0].copy()
+    for part in parts[1:]:
+        m = out.merge(part, on=["time_period", "area"], how="left", suffixes=("", "_b"))
+        out["value"] = (m["value"] + m["value_b"]).to_numpy()
+        marker = m["marker"].fillna(m["marker_b"]).fillna("absent")
+        out["marker"] = marker.where(out["value"].isna()).astype("string").to_numpy()
+    return out
 
 
 def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float, den_shift: int = 0) -> pd.DataFrame:
@@ -594,6 +659,24 @@ def published_values() -> pd.DataFrame:
     }
     for col, (k, _) in DURATION_BANDS.items():
         parts[f"on_plan_{k}_pct"] = _pick("d5", f"{col}_percent")
+    icpcs = _pick("c4", "ICPC")
+    within = _sum(_pick("c4", "Duration_0-10_days"), _pick("c4", "Duration_11-15_days"))
+    lait15 = _pick("lait", "CP_conf_15days")
+    early = _ratio(within, icpcs, 100)  # LAIT starts in 2015-16; C4's counts go back to 2012-13
+    early = early[early["time_period"] < lait15["time_period"].min()]
+    parts |= {
+        "icpcs": icpcs,
+        "icpcs_within_15_days": within,
+        "icpc_within_15_days_pct": pd.concat([early, lait15], ignore_index=True),
+    }
+    for col, (k, _, _) in ICPC_BANDS.items():
+        parts[f"icpc_{k}_days_pct"] = _ratio(_pick("c4", col), icpcs, 100)
+    parts |= {
+        "icpc_median_working_days": _pick("c4", "Duration_median"),
+        "on_plan_3m_plus": _pick("lait", "CPP_31March_3MnthorMore"),
+        "reviewed_in_time": _pick("lait", "CPP_Reviewed_InReqTimeScl"),
+        "reviews_in_time_pct": _pick("lait", "RevCP"),
+    }
     episodes = _pick("c3", "Episodes_with_assessment_factor")
     for col, (k, _) in DOMESTIC_ABUSE.items():
         parts[f"assessments_da_{k}_pct"] = _ratio(_pick("c3", col), episodes, 100)
@@ -655,7 +738,17 @@ def _check_year(year: int) -> int:
     return int(year)
 
 
-def benchmark_table(la: str, year: int) -> pd.DataFrame:
+def _year_lookup(year: int) -> dict[tuple[str, str], tuple[float | None, str | None]]:
+    """(area, measure) -> (value, marker) for one year, as `_value` answers it, built once."""
+    v = published_values()
+    v = v[v["time_period"] == year]
+    return {
+        (a, m): ((None, str(mk)) if pd.isna(x) else (float(x), None))
+        for a, m, x, mk in zip(v["area"], v["measure"], v["value"], v["marker"], strict=True)
+    }
+
+
+def benchmark_table(la: str, year: int, sn_grouping: str | None = None) -> pd.DataFrame:
     """The council, its neighbours' mean, its region and England for each headline measure.
 
     `la` is a DfE number, ONS code or name; `year` the time_period (2017 =
@@ -664,18 +757,22 @@ def benchmark_table(la: str, year: int) -> pd.DataFrame:
     where DfE published a marker, which sits in the matching `*_marker`
     column. `neighbours_n` is how many neighbours the mean rests on, out of
     `neighbours_of`; `neighbours_missing` names the ones left out.
+    `sn_grouping` as `statistical_neighbours` (None: the list in force that year).
     """
     year = _check_year(year)
     me = lookup_la(la, year)
-    nbrs = statistical_neighbours(me.dfe_number, year)
-    values = published_values()
-    values = values[values["time_period"] == year]
+    nbrs = statistical_neighbours(me.dfe_number, year, sn_grouping)
+    lookup = _year_lookup(year)
+
+    def value(area: str, measure: str) -> tuple[float | None, str | None]:
+        return lookup.get((area, measure), (None, "absent"))
+
     rows = []
     for m in MEASURES:
-        la_v, la_m = _value(values, me.dfe_number, m.key)
-        reg_v, reg_m = _value(values, me.region_code, m.key)
-        eng_v, eng_m = _value(values, ENGLAND, m.key)
-        got = [_value(values, code, m.key) for code in nbrs["la"]]
+        la_v, la_m = value(me.dfe_number, m.key)
+        reg_v, reg_m = value(me.region_code, m.key)
+        eng_v, eng_m = value(ENGLAND, m.key)
+        got = [value(code, m.key) for code in nbrs["la"]]
         mean, n = neighbours_mean([v for v, _ in got])
         missing = [
             f"{name} ({mk})" for name, (v, mk) in zip(nbrs["name"], got, strict=True) if v is None
@@ -709,6 +806,68 @@ def benchmark_table(la: str, year: int) -> pd.DataFrame:
         }
     )
     return out
+
+
+#: each published pathway figure (a key of MEASURES): its DfE table and the published counts
+#: it is "n of N" of, as (file, columns added up) for n and for N; None for the median
+PATHWAY: dict[str, tuple[str, tuple[tuple[str, tuple[str, ...]], ...] | None]] = {
+    "icpc_within_15_days_pct": ("C4", (("c4", ("Duration_0-10_days", "Duration_11-15_days")),
+                                       ("c4", ("ICPC",)))),
+    **{f"icpc_{k}_days_pct": ("C4", (("c4", (col,)), ("c4", ("ICPC",))))
+       for col, (k, _, _) in ICPC_BANDS.items()},
+    "icpc_median_working_days": ("C4", None),
+    "reviews_in_time_pct": ("D6", (("lait", ("CPP_Reviewed_InReqTimeScl",)),
+                                   ("lait", ("CPP_31March_3MnthorMore",)))),
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _pathway_counts() -> dict[tuple[int, str, str], tuple[float | None, float | None]]:
+    """(year, area, pathway measure) -> (n, N) from the published counts; None where either is
+    suppressed or not published."""
+    out: dict[tuple[int, str, str], tuple[float | None, float | None]] = {}
+    for measure, (_, counts) in PATHWAY.items():
+        if counts is None:
+            continue
+        (nkey, ncols), (dkey, dcols) = counts
+        num = _sum(*(_pick(nkey, c) for c in ncols))
+        den = _sum(*(_pick(dkey, c) for c in dcols))
+        m = num.merge(den, on=["time_period", "area"], how="outer", suffixes=("", "_of"))
+        n = m["value"].astype(object).where(m["value"].notna(), None)
+        of = m["value_of"].astype(object).where(m["value_of"].notna(), None)
+        keys = zip(m["time_period"].astype(int), m["area"].astype(str), strict=True)
+        out |= {(y, a, measure): v for (y, a), v in zip(keys, zip(n, of, strict=True),
+                                                         strict=True)}  # fmt: skip
+    return out
+
+
+def pathway_benchmarks(la: str | int, year: int, sn_grouping: str | None = None) -> pd.DataFrame:
+    """DfE's published child protection pathway figures for the council, its statistical
+    neighbours, its region and England: tables C4 (initial conferences within 15 working days
+    of the section 47 enquiry starting, LAIT `CP_conf_15days`; C4's working-day bands 0-10,
+    11-15, 16-20, 21+ and the median) and D6 (children on a plan at 31 March for 3 months or
+    more reviewed within the required timescales, LAIT `RevCP` of `CPP_31March_3MnthorMore`).
+
+    The published side of metrics.md's `icpc_within_15_days`, `icpc_working_days_bands` and
+    `reviews_in_time`. One row per key of PATHWAY, with `benchmark_table`'s columns (the
+    neighbours' figure is the plain mean of their published %s, suppressed ones left out,
+    and says how many it rests on) plus the published counts behind each %: `la_n`, `la_of`,
+    `region_n`, `region_of`, `england_n`, `england_of` (missing where suppressed or not
+    published, never zero) and `table` ("C4" or "D6"). LAIT holds D6 and `CP_conf_15days`
+    from 2015-16 (`time_period` 2016): before that the % within 15 working days is worked
+    out from C4's counts and rounded to 1 dp, and D6 is missing with marker "absent".
+    For a reporting date, take `year` from `cpmetrics.comparison.comparison_year`.
+    """
+    t = benchmark_table(str(la), year, sn_grouping)
+    t = t[t["measure"].isin(list(PATHWAY))].reset_index(drop=True)
+    counts = _pathway_counts()
+    me, y = t.attrs["la"]["dfe_number"], int(t.attrs["year"])
+    for who, area in (("la", me), ("region", t.attrs["region"]["code"]), ("england", ENGLAND)):
+        got = [counts.get((y, area, m), (None, None)) for m in t["measure"]]
+        t[f"{who}_n"] = pd.array([n for n, _ in got], dtype="Float64").astype("Int64")
+        t[f"{who}_of"] = pd.array([of for _, of in got], dtype="Float64").astype("Int64")
+    t.insert(3, "table", pd.array([PATHWAY[m][0] for m in t["measure"]], dtype="string"))
+    return t
 
 
 def _cell(value: float | None, marker: str | None) -> dict:

@@ -15,6 +15,10 @@ threshold is drawn as a hatched bar (or hollow marker) reaching the threshold
 and written `<5`; a percentage that would reveal such a count is not drawn
 and is written `[c]` on the chart and "suppressed" in the alt text; titles and
 alt text only use figures that are shown.
+
+A function whose data may be missing from a source (the assessment factors)
+passes a `unavailable.NotAvailable` through as `(it, its sentence)`, so the
+notebook's next line shows the sentence in the chart's place.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from cpmetrics.unavailable import passes_through
 
 #: Analysis Function categorical palette, in the order to use it
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -307,6 +313,7 @@ def change_title(rows: pd.DataFrame, what: str, hidden: np.ndarray | None = None
     return f"{what}: {p[0]:.1f}%, {word} from {p[1]:.1f}%"
 
 
+@passes_through
 def proportions_chart(rows: pd.DataFrame, label: str, *, what: str = "", title: str | None = None,
                       xlabel: str = "Per cent", england: float | None = None,
                       neighbours: float | None = None, threshold: int | None = None
@@ -612,6 +619,7 @@ def _council_and_published(t: pd.DataFrame) -> dict[str, str]:
     return {k: v for k, v in cols.items() if k in t}
 
 
+@passes_through
 def factor_chart(factors: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Factors at assessment against England and neighbours (drivers.factor_shares)."""
     t = factors.set_index("factor")
@@ -624,6 +632,7 @@ def factor_chart(factors: pd.DataFrame, threshold: int | None = None) -> tuple[F
                       threshold=threshold)
 
 
+@passes_through
 def dv_chart(dv: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
     """Domestic violence/abuse counted each episode once and as DfE's column sum."""
     t = dv.set_index("measure")
@@ -639,6 +648,7 @@ def dv_chart(dv: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, st
                       threshold=threshold)
 
 
+@passes_through
 def cooccurring_chart(together: pd.DataFrame, threshold: int | None = None
                       ) -> tuple[Figure, str]:
     """Factors recorded alongside domestic violence/abuse (drivers.dv_cooccurring)."""

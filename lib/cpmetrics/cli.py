@@ -38,12 +38,18 @@ def _date(text: str):
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Headline measures of metrics.md as one JSON object."""
+    from cpmetrics.coverage import CoverageError, check
     from cpmetrics.measures import headline
     from cpmetrics.sources import load
 
     period = _period(args)
     tables = load(args.data)
+    try:
+        covered = check(tables, period, args.data_to)
+    except CoverageError as exc:
+        raise exc.located(args.data, option=True) from None
     result = headline(tables, period, rate=_rate(tables, period, args.la))
+    result["coverage"] = covered.as_dict()
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     if tables.counts.rejected:
@@ -157,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--period-end", required=True, type=_date, help="reporting date D, YYYY-MM-DD")
     m.add_argument("--period-start", type=_date, help="P0 (default: 1 April before D)")
     m.add_argument("--la", help="DfE LA number for the rate per 10,000 (default: from the data)")
+    m.add_argument("--data-to", type=_date,
+                   help="the date the data were extracted (default: worked out from the data)")
 
     v = add("validate", cmd_validate, "list data-quality findings and rejected records")
     v.add_argument("--data", required=True)

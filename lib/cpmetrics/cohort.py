@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cpmetrics.comparison import neighbours_area, published_figure
+from cpmetrics.coverage import first_date
 from cpmetrics.measures import on_plan
 from cpmetrics.periods import DateLike, as_date, month_end
 from cpmetrics.series import monthly_series
@@ -47,28 +48,6 @@ class ReferenceBand:
                 f"({self.lower:g} to {self.upper:g})")
 
 
-def data_from(tables: Tables) -> pd.Timestamp | None:
-    """First day the data surely cover: 1 April of the earliest census year seen (None if unknown).
-
-    A census year holds every plan open at any time in it, so the earliest year
-    is the one holding the earliest recorded end date, or the earliest
-    `collection_year` a record kept (a merged history keeps the later file's
-    year, so this errs late, never early). Before it, plans that had already
-    ended are missing and counts would be too low.
-    """
-    from cpmetrics.periods import financial_year_start
-
-    p = tables.plans
-    found = []
-    years = p["collection_year"].dropna()
-    if not years.empty:
-        found.append(pd.Timestamp(int(years.min()) - 1, 4, 1))
-    ends = p["end_date"].dropna()
-    if not ends.empty:
-        found.append(financial_year_start(ends.min()))
-    return min(found) if found else None
-
-
 def cohort_trend(tables: Tables, end: DateLike, *, reference_level: float = 250,
                  tolerance_pct: float = 4.0, months: int = 24) -> pd.DataFrame:
     """Children on a plan at each of the last `months` month ends up to `end`, against the band.
@@ -84,7 +63,7 @@ def cohort_trend(tables: Tables, end: DateLike, *, reference_level: float = 250,
     last = d if d == month_end(d) else month_end(d) - pd.offsets.MonthEnd(1)
     first = last - pd.offsets.MonthEnd(months + 11)
     s = monthly_series(tables.plans, first, last)
-    start = data_from(tables)
+    start = first_date(tables)
     covered = pd.Series(True, index=s.index) if start is None else pd.Series(
         s.index >= start + pd.offsets.MonthEnd(0), index=s.index)
     out = pd.DataFrame(index=s.index)

@@ -4,7 +4,9 @@ Categories match DfE table D4 (plans by initial category of abuse; children
 on a plan by latest category). Factors match DfE table C3 (episodes with
 factors identified at the end of assessment, by factor); domestic
 violence/abuse is factor 3A, 3B or 3C (metrics.md). Everything that reads
-assessments returns None when the source has none (Annex A).
+assessments returns a `NotAvailable` saying so when the source has none (Annex A,
+a tidy CSV folder without assessments.csv): a page shows that sentence in place
+of the table.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from cpmetrics.measures import current_plans, started
 from cpmetrics.periods import Period
 from cpmetrics.proportion import Proportion
 from cpmetrics.tables import CATEGORIES, DV_FACTORS, Tables
+from cpmetrics.unavailable import NotAvailable, no_assessments
 
 CATEGORY_LABELS = {"NEG": "Neglect", "EMO": "Emotional abuse", "PHY": "Physical abuse",
                    "SAB": "Sexual abuse", "MUL": "Multiple"}
@@ -118,11 +121,13 @@ def _c3_published(la: str, period: Period, sn_grouping: str | None) -> tuple[pd.
 
 
 def factor_shares(tables: Tables, period: Period, la: str | None = None,
-                  sn_grouping: str | None = None) -> pd.DataFrame | None:
+                  sn_grouping: str | None = None, top: int | None = None
+                  ) -> pd.DataFrame | NotAvailable:
     """Share of episodes with an assessment factor recorded in the period that had each factor
-    (DfE C3), largest first, beside England's and the neighbours' published shares."""
-    if not tables.has_assessments:
-        return None
+    (DfE C3), largest first (the `top` most recorded), beside England's and the neighbours'
+    published shares."""
+    if (na := no_assessments(tables, "the factors identified at assessment")) is not None:
+        return na
     ef = episode_factors(tables.assessments, period)
     of = ef["episode_id"].nunique()
     cols = ef["factor"].map(lambda c: FACTORS.get(c, (c, None))[1])
@@ -142,12 +147,14 @@ def factor_shares(tables: Tables, period: Period, la: str | None = None,
             n.attrs["note"] = str(exc)
     out = n.sort_values(["episodes", "label"], ascending=[False, True]).drop(columns="column")
     out = out.rename(columns={"label": "factor"}).reset_index(drop=True)
+    if top is not None:
+        out = out.head(top)
     out.attrs.update(n.attrs)
     return out
 
 
 def dv_episode_share(tables: Tables, period: Period, la: str | None = None,
-                     sn_grouping: str | None = None) -> pd.DataFrame | None:
+                     sn_grouping: str | None = None) -> pd.DataFrame | NotAvailable:
     """Domestic violence/abuse in episodes with a factor recorded in the period, two ways (C3).
 
     "each episode once": episodes with any of 3A/3B/3C, an episode counted once.
@@ -155,8 +162,9 @@ def dv_episode_share(tables: Tables, period: Period, la: str | None = None,
     read; an episode recording two of the codes counts twice, so it overstates.
     Only the column sum can be set beside published figures.
     """
-    if not tables.has_assessments:
-        return None
+    what = "the domestic violence or abuse factors (3A, 3B, 3C) recorded at assessment"
+    if (na := no_assessments(tables, what)) is not None:
+        return na
     ef = episode_factors(tables.assessments, period)
     of = int(ef["episode_id"].nunique())
     by_code = {c: int(ef.loc[ef["factor"] == c, "episode_id"].nunique()) for c in DV_FACTORS}
@@ -189,11 +197,12 @@ def dv_episode_share(tables: Tables, period: Period, la: str | None = None,
     return out
 
 
-def starts_dv_share(tables: Tables, period: Period) -> pd.DataFrame | None:
+def starts_dv_share(tables: Tables, period: Period) -> pd.DataFrame | NotAvailable:
     """Plans started that were linked to a domestic violence/abuse factor, this period and a year
     earlier (metrics.md `starts_dv`)."""
-    if not tables.has_assessments:
-        return None
+    what = "the plans started linked to domestic violence or abuse"
+    if (na := no_assessments(tables, what)) is not None:
+        return na
     rows = {}
     for p in (period, period.year_earlier()):
         s = started(tables.plans, p)
@@ -202,11 +211,12 @@ def starts_dv_share(tables: Tables, period: Period) -> pd.DataFrame | None:
     return proportion_rows(rows, label="plans")
 
 
-def replans_by_dv(tables: Tables, period: Period) -> pd.DataFrame | None:
+def replans_by_dv(tables: Tables, period: Period) -> pd.DataFrame | NotAvailable:
     """Share of plans started in the period that were second or subsequent, with and without a
     linked domestic violence/abuse factor."""
-    if not tables.has_assessments:
-        return None
+    what = "re-plans with and without domestic violence or abuse"
+    if (na := no_assessments(tables, what)) is not None:
+        return na
     s = started(tables.plans, period)
     dv = linked_dv(s, tables.assessments).to_numpy()
     r = s["is_replan"].to_numpy()
@@ -216,11 +226,12 @@ def replans_by_dv(tables: Tables, period: Period) -> pd.DataFrame | None:
     }, label="plans started")
 
 
-def dv_cooccurring(tables: Tables, period: Period, top: int = 8) -> pd.DataFrame | None:
+def dv_cooccurring(tables: Tables, period: Period, top: int = 8) -> pd.DataFrame | NotAvailable:
     """The factors recorded most often alongside domestic violence/abuse in the same episode,
     with how often each is recorded in episodes without it (C3 episodes in the period)."""
-    if not tables.has_assessments:
-        return None
+    what = "the factors recorded alongside domestic violence or abuse"
+    if (na := no_assessments(tables, what)) is not None:
+        return na
     ef = episode_factors(tables.assessments, period)
     dv_eps = set(ef.loc[ef["factor"].isin(DV_FACTORS), "episode_id"])
     other = ef[~ef["factor"].isin(DV_FACTORS)]

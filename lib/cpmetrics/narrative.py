@@ -16,6 +16,7 @@ from cpmetrics.cohort import band_summary
 from cpmetrics.periods import Period
 from cpmetrics.proportion import Proportion
 from cpmetrics.tables import Tables
+from cpmetrics.unavailable import NotAvailable, no_assessments
 
 
 def count(n: int | None, threshold: int = 5) -> str:
@@ -147,11 +148,14 @@ def long_plans_paragraph(on_plan_2y: Proportion, ended_2y: Proportion,
 
 def dv_paragraph(starts_dv: Proportion | None, episodes_dv: Proportion | None,
                  replan_with: Proportion | None, replan_without: Proportion | None,
-                 top_factor: str | None = None, threshold: int = 5) -> str:
-    """Domestic violence/abuse among plan starts and assessments, and re-plans with and without."""
+                 top_factor: str | None = None, threshold: int = 5,
+                 unavailable: str = "this data set holds no assessments") -> str:
+    """Domestic violence/abuse among plan starts and assessments, and re-plans with and without.
+
+    Without `starts_dv` (no assessments in the data) it says why, in `unavailable`'s words.
+    """
     if starts_dv is None:
-        return ("The data hold no assessments (Annex A), so plans cannot be linked to domestic "
-                "violence or abuse.")
+        return str(NotAvailable("the plans linked to domestic violence or abuse", unavailable))
     text = (f"Domestic violence or abuse was recorded at the assessment behind "
             f"{share(starts_dv, 'plans started this year', threshold)}.")
     if episodes_dv is not None:
@@ -199,7 +203,8 @@ def scrutiny_summary(tables: Tables, period: Period, la: str, *, reference_level
         long_plans_paragraph(m.on_plan_2y_plus(plans, d), m.ended_2y_plus(plans, period),
                              long_["neighbours"], long_["england"], threshold),
     ]
-    if tables.has_assessments:
+    gone = no_assessments(tables, "the plans linked to domestic violence or abuse")
+    if gone is None:
         s = m.started(plans, period)
         from cpmetrics.linking import linked_dv
 
@@ -209,10 +214,11 @@ def scrutiny_summary(tables: Tables, period: Period, la: str, *, reference_level
         eps = Proportion(int(ef.loc[ef["factor"].isin(DV_FACTORS), "episode_id"].nunique()),
                          int(ef["episode_id"].nunique()))
         co = dv_cooccurring(tables, period, top=1)
-        top = str(co.index[0]) if co is not None and len(co) else None
+        top = str(co.index[0]) if isinstance(co, pd.DataFrame) and len(co) else None
         paras.append(dv_paragraph(m.starts_dv(tables, period), eps,
                                   Proportion(int(r[dv].sum()), int(dv.sum())),
                                   Proportion(int(r[~dv].sum()), int((~dv).sum())), top, threshold))
     else:
-        paras.append(dv_paragraph(None, None, None, None, None, threshold))
+        paras.append(dv_paragraph(None, None, None, None, None, threshold,
+                                  unavailable=gone.reason))
     return paras

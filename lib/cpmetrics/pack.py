@@ -13,6 +13,7 @@ tables/*.csv            every table (disclosure-controlled)
 tables.xlsx             the tables as an accessible workbook (cpmetrics.workbook)
 metrics.json            `cpmetrics metrics` for the period, suppressed, plus "pack" (our own key)
 quality.csv             data-quality summary, counts only
+data_dictionary.csv     every CSV column's heading, meaning and unit (cpmetrics.data_dictionary)
 ```
 
 Why it is shaped like this:
@@ -27,6 +28,10 @@ Why it is shaped like this:
   namespace in between, with the libraries already imported and each data
   set loaded once per kernel (`_install_load_cache`). `--all` shares one pool
   across all periods, so 18 packs cost far less than 18 single packs.
+- **Within the data.** A reporting date outside the dates the data cover
+  (`cpmetrics.coverage`) stops the command with one line naming both dates
+  (exit 2) before any notebook runs; each data set is read for that once,
+  and the pack reuses what was read.
 - **Safe.** Every file is checked before publishing: no child id or date of
   birth from the input, no row-level column, no count below the threshold in
   a CSV or in metrics.json, no page fetching from another host.
@@ -35,6 +40,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import argparse
+import collections
 import concurrent.futures as cf
 import copy
 import datetime as dt
@@ -55,10 +61,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cpmetrics.errors import InputError
 from cpmetrics.params import Params, load_params, params_files
+
+if TYPE_CHECKING:
+    from cpmetrics.coverage import Coverage
 
 PAGE_SUFFIX = ".html"
 FAILED_SUFFIX = ".failed"
@@ -305,16 +314,47 @@ def _start_kernel(root: Path) -> None:
     # both run sys.executable, so a user-wide "python3" kernel elsewhere is never picked up.
     ksm = KernelSpecManager(kernel_dirs=[str(Path(sys.prefix) / "share" / "jupyter" / "kernels")])
     km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
-    log = Path(tempfile.gettempdir()) / f"cpmetrics-kernel-{os.getpid()}.log"
-    with open(log, "wb") as err:  # the kernel's own start-up chatter; notebook output is on iopub
-        # no IPython history: a pack's kernel has no use for it, and saving it to sqlite
-        # after every cell cost time
-        km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL,
-                        stderr=err, extra_arguments=["--HistoryManager.enabled=False"])
+    # The kernel's own chatter (start-up, warnings; notebook output is on iopub) is read from a
+    # pipe into memory, never written to a file of its own: it can hold child-level values, so
+    # it goes only into a failed pack's kept build (`kernel_log`). No IPython history either:
+    # a pack's kernel has no use for it, and saving it to sqlite after every cell cost time.
+    km.start_kernel(env=_kernel_env(root), cwd=str(root), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE, extra_arguments=["--HistoryManager.enabled=False"])
+    log = _KernelLog(km.provisioner.process.stderr)
     kc = km.client()
     kc.start_channels()
     _KERNEL.update(km=km, kc=kc, log=log, ready=False)
     util.Finalize(km, _shutdown_kernel, exitpriority=10)
+
+
+class _KernelLog:
+    """The last lines a kernel wrote to stderr, drained from its pipe by a daemon thread (a full
+    pipe would block the kernel)."""
+
+    def __init__(self, stream: Any, keep: int = 2000) -> None:
+        self._lines: collections.deque[str] = collections.deque(maxlen=keep)
+        threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
+
+    def _drain(self, stream: Any) -> None:
+        with stream:
+            for raw in iter(stream.readline, b""):
+                self._lines.append(raw.decode("utf-8", errors="replace"))
+
+    def take(self) -> str:
+        """What the kernel wrote since the last call."""
+        out = []
+        while self._lines:
+            out.append(self._lines.popleft())
+        return "".join(out)
+
+
+def _keep_kernel_log(build: Path) -> None:
+    """A failed notebook's build keeps what its kernel wrote to stderr, as `kernel.log`."""
+    log = _KERNEL.get("log")
+    text = log.take() if log is not None else ""
+    if text:
+        with open(build / "kernel.log", "a", encoding="utf-8") as f:
+            f.write(text)
 
 
 def _kernel(root: Path) -> tuple[Any, Any]:
@@ -328,10 +368,9 @@ def _kernel(root: Path) -> tuple[Any, Any]:
     try:
         kc.wait_for_ready(timeout=120)
     except RuntimeError as exc:
-        log = _KERNEL["log"]
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        tail = _KERNEL["log"].take()[-2000:]
         _shutdown_kernel()
-        raise RuntimeError(f"the kernel did not start ({exc}); {log} ends:\n{tail}") from exc
+        raise RuntimeError(f"the kernel did not start ({exc}); its stderr ends:\n{tail}") from exc
     _run_quiet(kc, _WARMUP)
     _KERNEL["ready"] = True
     return km, kc
@@ -516,6 +555,7 @@ def run_notebook(task: Task) -> NotebookResult:
         nb = _KERNEL.pop("nb", None) or nbformat.v4.new_notebook()
         _finish_notebook(nb, task)
         nbformat.write(nb, out_nb)
+        _keep_kernel_log(task.build)
         if "km" in _KERNEL and not _KERNEL["km"].is_alive():
             _shutdown_kernel()
         return NotebookResult(
@@ -523,6 +563,7 @@ def run_notebook(task: Task) -> NotebookResult:
             error=_failure(nb, exc),
         )
     _KERNEL.pop("nb", None)
+    _KERNEL["log"].take()  # a good run's kernel chatter goes nowhere
     _finish_notebook(nb, task)
     nbformat.write(nb, out_nb)
     title = _title(nb, task.notebook.stem)
@@ -645,9 +686,11 @@ def export_page(nb: Any, title: str) -> str:
     nb = nbformat.NotebookNode({**nb, "cells": cells})
     exporter = _exporter()
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    back = ('<p class="pack-nav" style="font-family: var(--jp-ui-font-family, sans-serif); '
-            'font-size: 14px; margin: 12px 20px 0"><a href="index.html">'
-            "Back to the pack contents</a></p>")
+    # a landmark of its own: content outside every landmark is lost to a screen reader's
+    # landmark navigation (axe's `region` rule)
+    back = ('<nav class="pack-nav" aria-label="Pack" style="font-family: '
+            'var(--jp-ui-font-family, sans-serif); font-size: 14px; margin: 12px 20px 0">'
+            '<a href="index.html">Back to the pack contents</a></nav>')
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
     return offline(body)
 
@@ -744,6 +787,7 @@ def pack_metrics(params: Params, root: Path) -> dict:
     tables = _tables(params.data_path(root))
     period = params.period
     raw = headline(tables, period, rate=_rate(tables, period, params.la))
+    raw["coverage"] = check_coverage(params, root).as_dict()
     out = suppress_metrics(raw, params.suppression_threshold)
     out["pack"] = {
         "period": params.month,
@@ -756,6 +800,17 @@ def pack_metrics(params: Params, root: Path) -> dict:
         "wilson_95": _intervals(out),
     }
     return out
+
+
+def check_coverage(params: Params, root: Path) -> Coverage:
+    """The dates the params' data cover; InputError naming the params file, the key and both
+    dates when the reporting date is outside them (`cpmetrics.coverage`)."""
+    from cpmetrics.coverage import CoverageError, check
+
+    try:
+        return check(_tables(params.data_path(root)), params.period, params.data_to)
+    except CoverageError as exc:
+        raise exc.located(params.file) from None
 
 
 def _intervals(metrics: dict) -> dict[str, list[float] | None]:
@@ -821,27 +876,40 @@ def _meta(build: Path, kind: str) -> list[dict[str, Any]]:
 
 def write_workbook(build: Path, tables: list[dict[str, Any]], params: Params) -> Path | None:
     """Every table in one accessible workbook (`cpmetrics.workbook`): a sheet each, titled, with
-    the period, the legend of the markers and the source above it."""
+    the period, the legend of the markers and the source above it, and plain headings; first,
+    the data dictionary, saying what each heading means and which CSV column it is."""
     import csv
 
-    from cpmetrics import workbook
+    from cpmetrics import data_dictionary, workbook
 
     if not tables:
         return None
     t = params.suppression_threshold
-    sheets = []
-    for meta in tables:
-        with open(build / "tables" / f"{meta['name']}.csv", newline="", encoding="utf-8") as f:
+
+    def read(path: Path) -> tuple[list[str], list[list[Any]]]:
+        with open(path, newline="", encoding="utf-8") as f:
             header, *rows = list(csv.reader(f)) or [[]]
-        sheets.append(workbook.Sheet(meta["name"], meta["title"], header,
-                                     [[workbook.cell_value(v) for v in r] for r in rows]))
+        return ([data_dictionary.heading(h) for h in header],
+                [[workbook.cell_value(v) for v in r] for r in rows])
+
+    about_dictionary = ("This worksheet contains one table.",
+                        "A row for each column of the tables: its name in the CSV files, the"
+                        " heading the other sheets give it, what it means, its unit and the CSV"
+                        " files that have it.")
+    header, rows = read(build / data_dictionary.FILE)
+    sheets = [workbook.Sheet("Data dictionary", "Data dictionary: what each column means",
+                             header, rows, above=about_dictionary)]
+    for meta in tables:
+        header, rows = read(build / "tables" / f"{meta['name']}.csv")
+        sheets.append(workbook.Sheet(meta["name"], meta["title"], header, rows))
     return workbook.write_workbook(
         build / "tables.xlsx", sheets,
         title=f"Child protection plans: period pack {params.month}",
         intro=[f"Tables for the reporting period ending {params.period.end:%d %B %Y}.",
                f"Counts from 1 to {t - 1} are shown as <{t} (disclosure control)."],
         about=["Definitions follow the DfE Children in Need statistics.",
-               "Each table is also in the pack as a CSV file, in the folder tables."],
+               "Each table is also in the pack as a CSV file, in the folder tables, its columns"
+               " named as the sheet Data dictionary gives them (also data_dictionary.csv)."],
         above=[f"Reporting period {params.period.start:%d %B %Y} to {params.period.end:%d %B %Y}",
                "This worksheet contains one table.",
                f"<{t} = a count from 1 to {t - 1}, not shown to protect children's privacy",
@@ -885,9 +953,18 @@ def _shown(v: Any) -> str:
     return str(v)
 
 
+def _missing(missing: Iterable[dict]) -> list[str]:
+    """What the data set cannot show (the pack's unavailable artefacts), a sentence a reason."""
+    from cpmetrics.unavailable import NotAvailable, in_short
+
+    return in_short([NotAvailable(m["what"], m["reason"]) for m in missing])
+
+
 def index_page(params: Params, metrics: dict, results: list[NotebookResult],
-               tables: list[dict], charts: list[dict], has_workbook: bool) -> str:
-    """The pack's front page: headline, links to each page and file, where the numbers came from."""
+               tables: list[dict], charts: list[dict], has_workbook: bool,
+               missing: Iterable[dict] = ()) -> str:
+    """The pack's front page: headline, links to each page and file, where the numbers came from,
+    the dates the data cover and what the data cannot show (`missing`: unavailable artefacts)."""
     e = html.escape
     p = metrics["pack"]
     rows = []
@@ -902,7 +979,12 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
         f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
         for r in sorted(results, key=lambda r: r.notebook)
     )
-    files = [("metrics.json", "headline measures as JSON"),
+    files = [(METHODS_PAGE, "how every figure is worked out: its DfE table and definition, the"
+              " decisions taken where DfE is silent, and what could make a figure differ from"
+              " DfE's (docs/methods.md)"),
+             ("data_dictionary.csv", "what each column of the CSV files means: its heading,"
+              " meaning and unit"),
+             ("metrics.json", "headline measures as JSON"),
              ("quality.csv", "data-quality summary (counts only)")]
     if has_workbook:
         files.insert(0, ("tables.xlsx", "every table in one Excel workbook"))
@@ -916,6 +998,10 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     )
     period = params.period
     t = params.suppression_threshold
+    covered = metrics.get("coverage", {}).get("basis") or ""
+    reasons = _missing(missing)
+    missing_html = ("<h2>Not available from this data set</h2><ul>"
+                    + "".join(f"<li>{e(r)}</li>" for r in reasons) + "</ul>") if reasons else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -925,17 +1011,42 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
 <p class="meta">Reporting date {period.end:%d %B %Y}; period {period.start:%d %B %Y} to
 {period.end:%d %B %Y}. Council (DfE number) {e(params.la)}. Data: <code>{e(params.data)}</code>.
 Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>
+<p class="meta">{e(covered)}</p>
 <table><caption>Headline measures</caption>
 <thead><tr><th scope="col">Measure</th><th scope="col">This period</th>
 <th scope="col">95% interval</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 <p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal one is not
 shown, so that no child can be identified.</p>
 <h2>Pages</h2><ul>{pages}</ul>
+{missing_html}
 <h2>Files</h2><ul>{files_html}</ul>
 <h2>Tables (CSV)</h2><ul>{tables_html or "<li>none</li>"}</ul>
 <h2>Charts (PNG)</h2><ul>{charts_html or "<li>none</li>"}</ul>
 </main></body></html>
 """
+
+
+METHODS_PAGE = "methods.html"
+
+
+def methods_page(root: Path) -> str:
+    """docs/methods.md as a page of the pack, so a reader of the pack can see how every figure
+    was worked out without the project (mistune: the Markdown renderer nbconvert uses)."""
+    import mistune
+
+    text = (root / "docs" / "methods.md").read_text(encoding="utf-8")
+    body = mistune.create_markdown(plugins=["table"])(text)
+    title = re.search(r"^#\s+(.+)$", text, re.M)
+    e = html.escape
+    return offline(f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title.group(1) if title else "Methods")}</title><style>{_CSS}</style></head>
+<body><nav aria-label="Pack"><p><a href="index.html">Back to the pack contents</a></p></nav>
+<main>
+{body}
+</main></body></html>
+""")
 
 
 # ---- checks before publishing ------------------------------------------------------------------
@@ -1223,17 +1334,22 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
         result.problems = [f"{r.notebook} failed at {r.error}" for r in failed]
         result.kept = _keep_failed(build, dest)
         return result
+    from cpmetrics import data_dictionary
+
     try:
         tables, charts = _meta(build, "table"), _meta(build, "chart")
+        missing = _meta(build, "unavailable")
         metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
         metrics["pack"]["made_at"] = _now()
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         _write_csv(quality, build / "quality.csv")
+        data_dictionary.write(build)
         shutil.rmtree(build / "_meta", ignore_errors=True)
         _replace_text(build, str(build), str(dest))
+        (build / METHODS_PAGE).write_text(methods_page(root), encoding="utf-8")
         result.problems = check_pack(build, secrets, params.suppression_threshold)
         has_wb = write_workbook(build, tables, params) is not None
-        page = index_page(params, metrics, results, tables, charts, has_wb)
+        page = index_page(params, metrics, results, tables, charts, has_wb, missing)
         index = build / "index.html"
         index.write_text(page.replace(str(build), str(dest)), encoding="utf-8")
         result.problems += check_file(index, build, secrets, params.suppression_threshold)
@@ -1266,9 +1382,13 @@ def build_packs(
     for p in params_list:
         if not p.data_path(root).exists():
             raise InputError(p.file, "key data", f"{p.data}: no such file or folder")
+    for p in params_list:  # each data set read once (kept for the pack's own use), then checked
+        check_coverage(p, root)
     out_dir.mkdir(parents=True, exist_ok=True)
     builds = {p.month: out_dir / f".{p.month}.building-{uuid.uuid4().hex[:8]}" for p in params_list}
-    shared = Path(tempfile.mkdtemp(prefix="cpmetrics-pack-"))  # private (0700), removed below
+    # data shared with the kernels: child-level, so beside the builds (never in the system's
+    # temporary folder), private (0700) and removed below
+    shared = Path(tempfile.mkdtemp(prefix=".shared-", dir=out_dir))
     # Longest first, so no worker is left with a long notebook while the others idle: the
     # committed notebooks' sizes (mostly their charts) say roughly how long each takes.
     longest_first = sorted(notebooks, key=lambda nb: nb.stat().st_size, reverse=True)

@@ -10,6 +10,7 @@ tolerance_pct: 4              # ... plus or minus this many per cent
 suppression_threshold: 5      # counts 1 to threshold-1 are shown as <threshold in the pack
 show_child_level: false       # optional; must be false in a pack
 period_start: "2018-04-01"    # optional; default 1 April before period_end
+data_to: "2018-09-30"         # optional; the date the data were extracted (`coverage`)
 ```
 
 A file that breaks a rule stops the pack with one line naming the file, the
@@ -32,7 +33,7 @@ from cpmetrics.errors import InputError
 from cpmetrics.periods import Period
 
 REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
-OPTIONAL = ("sn_grouping", "show_child_level", "period_start")
+OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to")
 SN_GROUPINGS = ("auto", "april_2021", "may_2025")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -51,6 +52,7 @@ class Params:
     sn_grouping: str = "auto"
     show_child_level: bool = False
     period_start: pd.Timestamp | None = None
+    data_to: pd.Timestamp | None = None  # the last date the data cover, where the user says it
 
     @property
     def period(self) -> Period:
@@ -78,6 +80,7 @@ class Params:
             "tolerance_pct": self.tolerance_pct,
             "suppression_threshold": self.suppression_threshold,
             "show_child_level": False,
+            "data_to": self.data_to.date().isoformat() if self.data_to is not None else None,
             "pack_dir": str(pack_dir) if pack_dir is not None else None,
         }
 
@@ -148,6 +151,7 @@ def load_params(file: str | Path) -> Params:
             file, "key show_child_level", "must be false: child-level lists never go in a pack"
         )
     start = raw.get("period_start")
+    data_to = raw.get("data_to")
     params = Params(
         file=file,
         period_end=_date(file, "period_end", raw["period_end"]),
@@ -161,6 +165,7 @@ def load_params(file: str | Path) -> Params:
         sn_grouping=grouping,
         show_child_level=False,
         period_start=_date(file, "period_start", start) if start is not None else None,
+        data_to=_date(file, "data_to", data_to) if data_to is not None else None,
     )
     try:
         params.period  # noqa: B018 - checks P0 <= D

@@ -37,9 +37,9 @@ file by file), the two find the same children for 2884, 2990, 8565, 8770Q, 8810
 and 8873Q, and neither finds any for the other new rules; they differ where this
 module parts from it on purpose. 8540 flags a child with no
 Disabilities block at all (D2I ties the finding to Disability rows, which such a
-child lacks, and reports none); 8675Q ends a part-year return at the last date it
-records (data/synthetic's 2018-19 return stops at 30 September; D2I counts to
-31 March 2019 and flags three enquiries of late September), and flags more than
+child lacks, and reports none); 8675Q ends a part-year return at the last date the
+data cover (`coverage`: data/synthetic's 2018-19 return stops at 30 September; D2I
+counts to 31 March 2019 and flags three enquiries of late September), and flags more than
 15 working days (metrics.md's count; D2I's offset flags exactly 15 too); 8565
 checks plan end dates too (D2I's test data replace the plans it is given); 4003
 counts an open CIN plan as running to the reference date (D2I passes a review
@@ -59,7 +59,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cpmetrics.coverage import coverage
 from cpmetrics.history import findings_frame
+from cpmetrics.periods import collection_year
 from cpmetrics.tables import CATEGORIES, FINDING_COLUMNS, Tables, conform
 from cpmetrics.working_days import is_weekend, working_days
 
@@ -216,7 +218,7 @@ def _years(t: Tables) -> list[int]:
 
 
 def _years_read(t: Tables) -> list[int]:
-    seen: set[int] = set(t.years)
+    seen: set[int] = {collection_year(d) for d in t.reference_dates}
     for name in ("plans", "episodes", "section47", "children"):
         frame = _table(t, name)
         if frame is not None and "collection_year" in frame:
@@ -672,37 +674,17 @@ def enquiry_after_conference(s47: pd.DataFrame) -> pd.Series:
     return icpc.notna() & (s47["start_date"].isna() | (s47["start_date"] > icpc))
 
 
-#: date columns of each table, for the last date a return records
-_DATES = {
-    "plans": ("start_date", "end_date"),
-    "episodes": ("referral_date", "closure_date", "date_of_initial_cpc"),
-    "assessments": ("actual_start_date", "authorisation_date"),
-    "section47": ("start_date", "date_of_initial_cpc"),
-    "cin_plans": ("start_date", "end_date"),
-    "reviews": ("review_date",),
-}
-
-
 def _horizon(t: Tables, years: pd.Series) -> pd.Series:
-    """Each record's return's reference date, or the last date that return records where it
-    is earlier (a part-year extract: data/synthetic's 2018-19 return stops at 30 September)."""
-    last = _once(t, _last_dates)
+    """Each record's return's reference date, or the last date the data cover where that is
+    earlier (`coverage`: a part-year extract; data/synthetic's 2018-19 return holds nothing
+    after 30 September 2018)."""
     ref = _reference_date(years)
-    recorded = years.astype("Int64").map(last).astype(ref.dtype)
-    return ref.where(~_true(recorded < ref), recorded)
+    last = _once(t, _last_covered)
+    return ref if last is None else ref.where(~_true(ref > last), last)
 
 
-def _last_dates(t: Tables) -> dict[int, pd.Timestamp]:
-    """The last date each collection year's records hold."""
-    last: dict[int, pd.Timestamp] = {}
-    for name, columns in _DATES.items():
-        frame = _table(t, name)
-        if frame is None:
-            continue
-        latest = frame.groupby("collection_year")[list(columns)].max().max(axis=1)
-        for year, day in latest.dropna().items():
-            last[int(year)] = max(last.get(int(year), day), day)
-    return last
+def _last_covered(t: Tables) -> pd.Timestamp | None:
+    return coverage(t).last
 
 
 def _working_days_to_horizon(t: Tables, s47: pd.DataFrame) -> pd.Series:
@@ -720,7 +702,7 @@ def _working_days_to_horizon(t: Tables, s47: pd.DataFrame) -> pd.Series:
 )
 def enquiry_without_conference(t: Tables) -> pd.DataFrame | None:
     """No conference, not marked ICPCnotRequired, and more than 15 working days from the
-    enquiry's start to the end of its return (its last recorded date, if a part year)."""
+    enquiry's start to the end of its return (the last date the data cover, if earlier)."""
     s47 = _table(t, "section47")
     if s47 is None:
         return None

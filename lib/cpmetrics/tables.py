@@ -185,7 +185,9 @@ class Tables:
     source: str = ""  # "cin_census", "annex_a" or "csv"
     la: str | None = None  # the council's DfE LA number, where the source says it
     files: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()  # the collection years of the returns read, where known
+    # what a source knows of the dates its data cover, beyond the tables (`coverage` reads it)
+    reference_dates: tuple[pd.Timestamp, ...] = ()  # CIN census: each return's ReferenceDate
+    visits_to: pd.Timestamp | None = None  # Annex A: the latest "Date of the Last Statutory Visit"
 
     @property
     def has_assessments(self) -> bool:

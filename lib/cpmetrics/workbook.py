@@ -27,12 +27,14 @@ _DECIMAL = re.compile(r"-?\d*\.\d+(e-?\d+)?")
 
 @dataclass(frozen=True)
 class Sheet:
-    """One table for the workbook: its tab, title and cells (a header and rows)."""
+    """One table for the workbook: its tab, title and cells (a header and rows), and the lines
+    under its title when they are not the workbook's usual ones (`above`)."""
 
     name: str
     title: str
     header: list[str]
     rows: list[list[Any]]
+    above: tuple[str, ...] | None = None
 
 
 def cell_value(text: str) -> Any:
@@ -150,9 +152,10 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, title: str, intro: Se
         ws = wb.add_worksheet(tab)
         ws.hide_gridlines(2)
         ws.write(0, 0, sheet.title, title_f)
-        for i, line in enumerate(above, start=1):
+        lines = above if sheet.above is None else sheet.above
+        for i, line in enumerate(lines, start=1):
             ws.write(i, 0, line, subtitle_f if i == 1 else text_f)
-        top = len(above) + 1
+        top = len(lines) + 1
         header = _headers(sheet.header)
         rows = sheet.rows or [[NOT_AVAILABLE] * len(header)]  # an Excel table needs a row
         align = ["right" if _numeric(rows, c) else "left" for c in range(len(header))]

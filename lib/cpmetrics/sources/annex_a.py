@@ -18,8 +18,10 @@ how it is mapped:
   earlier plan for the same child. A blank count is reported (rule 8730) and
   the plan history alone decides.
 - "Allocated Team" becomes `team`, for breakdowns. "Allocated Worker" (a
-  person's name) and the visit and order columns are not loaded: no measure
-  uses them.
+  person's name) and the order columns are not loaded: no measure uses them.
+  "Date of the Last Statutory Visit" is read only for the latest of them
+  (`Tables.visits_to`): visits come every few weeks to every child on a plan,
+  so the latest says how far the list runs (`coverage`).
 - Annex A has no assessments, so `assessments` is None: domestic violence
   measures are "not available" for this source, never zero. It has no
   collection reference date either, so the census-year rules (8720, 8930) do
@@ -36,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from cpmetrics.errors import InputError
-from cpmetrics.history import build_plans
+from cpmetrics.history import build_plans, parse_dates
 from cpmetrics.sources.text import norm, read_rows, reword
 from cpmetrics.tables import CHILD_COLUMNS, Tables, conform
 
@@ -72,6 +74,7 @@ COLUMNS: dict[str, str] = {
     "Child Protection Plan Start Date": "start_date",
     "Initial Category of Abuse": "initial_category",
     "Latest Category of Abuse": "latest_category",
+    "Date of the Last Statutory Visit": "last_visit_date",
     "Date of latest review conference": "last_review_date",
     "Child Protection Plan End Date": "end_date",
     "Number of Previous Child Protection Plans": "previous_plans",
@@ -265,6 +268,7 @@ def _records(rows, path: Path, sheet_label: str, epoch: dt.date) -> list[dict]:
                 "latest_category": category_code(rec["latest_category"]),
                 "previous_plans": _count_text(rec["previous_plans"]),
                 "last_review_date": date_text(rec["last_review_date"], epoch),
+                "last_visit_date": date_text(rec["last_visit_date"], epoch),
                 "team": strip_prefix(rec["team"]),
                 "sex": strip_prefix(rec["sex"]),
                 "ethnicity": strip_prefix(rec["ethnicity"]),
@@ -378,7 +382,8 @@ _READABLE = {
 def _tables(records: list[dict], path: Path) -> Tables:
     src = str(path)
     raw = pd.DataFrame.from_records(records, columns=[*_PLAN_FIELDS, "sex", "ethnicity",
-                                                      "birth_date", "disabled"])
+                                                      "birth_date", "disabled",
+                                                      "last_visit_date"])
     plan_raw = raw[list(_PLAN_FIELDS)].astype("object").copy()
     plan_raw["source_file"] = src
     plan_raw["collection_year"] = pd.Series(pd.NA, index=plan_raw.index, dtype="Int64")
@@ -408,7 +413,14 @@ def _tables(records: list[dict], path: Path) -> Tables:
         counts=counts,
         source="annex_a",
         files=(src,),
+        visits_to=_latest(raw["last_visit_date"]),
     )
+
+
+def _latest(dates: pd.Series) -> pd.Timestamp | None:
+    """The latest of a column of ISO date texts (the rest ignored), or None."""
+    latest = parse_dates(dates).max()
+    return None if pd.isna(latest) else pd.Timestamp(latest)
 
 
 # --------------------------------------------------------------------------- writing

@@ -38,6 +38,14 @@ def _year_of(raw: RawCensus) -> int | None:
     return None
 
 
+def _reference_date(raw: RawCensus, year: int | None) -> pd.Timestamp | None:
+    """A return's ReferenceDate as written, or 31 March of its Year where that is all it gives."""
+    ref = parse_dates(pd.Series([raw.reference_date], dtype="object")).iloc[0]
+    if pd.notna(ref):
+        return pd.Timestamp(ref)
+    return pd.Timestamp(year, 3, 31) if year is not None else None
+
+
 def _frame(raws: list[RawCensus], attr: str, years: list[int | None]) -> pd.DataFrame:
     parts = []
     for order, (raw, year) in enumerate(zip(raws, years, strict=True)):
@@ -162,5 +170,7 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         source="cin_census",
         la=next((r.la for r in reversed(raws) if r.la), None),
         files=tuple(str(r.path) for r in raws),
-        years=tuple(sorted({y for y in years if y is not None})),
+        reference_dates=tuple(d for d in (_reference_date(r, y) for r, y in zip(raws, years,
+                                                                               strict=True))
+                              if d is not None),
     )

@@ -1,0 +1,233 @@
+"""What each column of a pack's tables is called on a page, what it means and its unit.
+
+The tables keep their machine names (``ci_low``, ``year_ago_of``) wherever code
+or a spreadsheet formula reads them: the CSV files, ``metrics.json`` and the
+DataFrames a notebook works with. A reader sees plain headings instead ("95%
+interval from", "A year ago: out of") on every page and in the workbook, and
+each pack carries ``data_dictionary.csv`` (the workbook a sheet of it) saying
+once what every CSV column means. This module is the one place those headings
+and meanings are written; a column it does not know is shown under its own
+name, and the pack's dictionary says it is not described (a test fails then).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+FILE = "data_dictionary.csv"
+#: The dictionary's own columns, in the order it is written
+FIELDS = ("column", "heading", "meaning", "unit", "files")
+#: What the dictionary says of a column this module does not describe
+NOT_DESCRIBED = "not described (cpmetrics.data_dictionary has no entry for it)"
+#: The heading of a shown index that has no name
+UNNAMED_INDEX = "Row"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the heading a reader sees, what it means and what it is counted in."""
+
+    heading: str
+    meaning: str
+    unit: str
+
+
+_PCT = "%"
+_COUNTED = "children, plans or episodes, as the table's title says"
+_CI = ("the 95% Wilson score interval of the percentage in this row: the range the"
+       " underlying rate is likely to lie in, given how few or many children it rests on")
+
+COLUMNS: dict[str, Column] = {
+    # labels: what a row is about
+    "measure": Column("Measure", "What the row measures", "text"),
+    "unit": Column("Unit", "What the row's figures are counted in (children, per 10,000"
+                   " children aged 0-17, or % for a percentage)", "text"),
+    "area": Column("Area", "This council, the mean of its statistical neighbours, or England,"
+                   " with the date or year of the figure", "text"),
+    "month_end": Column("Month end", "The last day of the month the row counts", "date"),
+    "quarter": Column("Quarter", "The financial quarter (Q1 is April to June)", "text"),
+    "year": Column("Financial year", "The financial year, 1 April to 31 March", "text"),
+    "published_year": Column(
+        "Year of published figures", "The collection year (to 31 March) of the latest DfE"
+        " figures for statistical neighbours and England published by the reporting date",
+        "financial year"),
+    "children": Column("Children", "Which children the row counts, or how many children",
+                       "text, or children"),
+    "plans": Column("Plans", "Which plans the row counts", "text"),
+    "plans started": Column("Plans started", "Which plans started in the period the row counts",
+                            "text"),
+    "who": Column("Who", "Which children or plans the row counts", "text"),
+    "duration": Column("Duration", "How long the plan had lasted: DfE's duration bands", "text"),
+    "band": Column("Band", "How long the plan had lasted: DfE's duration bands", "text"),
+    "category": Column("Category", "Category of abuse recorded for the plan", "text"),
+    "category of abuse": Column(
+        "Category of abuse", "The latest category of abuse recorded for the plan (CIN census"
+        " code list: neglect, emotional, physical, sexual, multiple)", "text"),
+    "factor": Column("Factor", "A factor identified at the end of assessment (CIN census"
+                     " code list)", "text"),
+    "factor recorded in the same episode": Column(
+        "Factor recorded in the same episode", "A factor identified at the end of assessment,"
+        " other than domestic violence or abuse, in the same CIN episode", "text"),
+    "method": Column("How counted", "How episodes are counted: each episode once, or as a"
+                     " column of DfE's table C3 (an episode with two codes counts twice in"
+                     " their sum)", "text"),
+    "time since the previous plan ended": Column(
+        "Time since the previous plan ended", "How long after the child's previous plan ended"
+        " this plan started", "text"),
+    "reaches two years": Column(
+        "Reaches two years", "How soon a child on a plan for 18 months or more reaches two"
+        " years on it", "text"),
+    "position": Column(
+        "Position", "Where the figure lies: above, within or below the reference band, or (in"
+        " the funnel plot) against the 95% and 99.8% limits around England's rate", "text"),
+    "paragraph": Column("Paragraph", "A paragraph of the summary, to paste into a report",
+                        "text"),
+    # counts and the percentages they make
+    "n": Column("Number", "How many the row counts (the part, where the row is a percentage)",
+                _COUNTED),
+    "of": Column("Out of", "How many the number is out of: the whole of the percentage",
+                 _COUNTED),
+    "pct": Column("Per cent", "The number as a percentage of the whole", _PCT),
+    "ci_low": Column("95% interval from", "The lower end of " + _CI, _PCT),
+    "ci_high": Column("95% interval to", "The upper end of " + _CI, _PCT),
+    "value": Column("This period", "The figure for the reporting period, in the row's unit",
+                    "as the row's unit"),
+    "year_ago_n": Column("A year ago: number", "The number a year before the reporting date",
+                         _COUNTED),
+    "year_ago_of": Column("A year ago: out of", "The whole it was out of a year before",
+                          _COUNTED),
+    "year_ago": Column("A year ago", "The figure a year before the reporting date, in the row's"
+                       " unit", "as the row's unit"),
+    "on_plan": Column("Children on a plan", "Children on a child protection plan at the date"
+                      " (each child once)", "children"),
+    "on_plan_pct": Column("Children on a plan (%)", "Children on a plan in this row as a"
+                          " percentage of all children on a plan", _PCT),
+    "same_month_last_year": Column("Same month last year", "Children on a plan at the same"
+                                   " month end a year before", "children"),
+    "lower": Column("Band from", "The lower edge of the reference band (the reference level"
+                    " less the tolerance)", "children"),
+    "upper": Column("Band to", "The upper edge of the reference band (the reference level plus"
+                    " the tolerance)", "children"),
+    "rate_per_10k": Column("Per 10,000 children", "Children on a plan per 10,000 children aged"
+                           " 0-17 (ONS mid-year population estimates)",
+                           "per 10,000 children aged 0-17"),
+    "starts": Column("Plans started", "Plans that started in the month or period", "plans"),
+    "starts_pct": Column("Plans started (%)", "Plans started in this row as a percentage of all"
+                         " plans started in the period", _PCT),
+    "ended": Column("Plans ended", "Plans that ended in the month or period", "plans"),
+    "ended_pct": Column("Plans ended (%)", "Plans ended in this row as a percentage of all plans"
+                        " ended in the period", _PCT),
+    "replans": Column("Re-plans", "Second or subsequent plans started in the period", "plans"),
+    "same_cin_episode": Column(
+        "Of which the case stayed open", "Re-plans whose previous plan was in the same CIN"
+        " episode: the case stayed open between the plans", "plans"),
+    "cin_plan_between": Column(
+        "Of which a CIN plan came between", "Re-plans with a child in need plan between the"
+        " previous plan's end and this start (blank where the data hold no CIN plans)", "plans"),
+    "councils": Column("Councils", "English councils whose figure lies in this position",
+                       "councils"),
+    "this_council": Column("This council", "True in the row where this council lies",
+                           "true or false"),
+    "episodes": Column("Episodes", "CIN episodes with the factor recorded at the end of an"
+                       " assessment in the period", "episodes"),
+    "with_dv": Column("Episodes with domestic abuse", "CIN episodes recording domestic violence"
+                      " or abuse (3A, 3B or 3C) that also record this factor", "episodes"),
+    "with_dv_pct": Column("Episodes with domestic abuse (%)", "As a percentage of all episodes"
+                          " recording domestic violence or abuse", _PCT),
+    "without_dv": Column("Episodes without domestic abuse", "CIN episodes not recording"
+                         " domestic violence or abuse that record this factor", "episodes"),
+    "without_dv_pct": Column("Episodes without domestic abuse (%)", "As a percentage of all"
+                             " episodes not recording domestic violence or abuse", _PCT),
+    # published figures to compare with
+    "neighbours_value": Column(
+        "Statistical neighbours", "The mean of the council's statistical neighbours' latest"
+        " published figures (suppressed ones left out)", "as the row's unit"),
+    "england_value": Column("England", "England's latest published figure",
+                            "as the row's unit"),
+    "neighbours_pct": Column(
+        "Statistical neighbours (%)", "The mean of the statistical neighbours' latest published"
+        " percentages (suppressed ones left out)", _PCT),
+    "neighbours_n": Column("Neighbours counted", "How many statistical neighbours the mean"
+                           " rests on (those with a published figure)", "councils"),
+    "england_pct": Column("England (%)", "England's latest published percentage", _PCT),
+    "england_on_plan_pct": Column(
+        "England: children on a plan (%)", "England's published share of children on a plan in"
+        " this duration band", _PCT),
+    "neighbours_on_plan_pct": Column(
+        "Statistical neighbours: children on a plan (%)", "The statistical neighbours' mean"
+        " published share of children on a plan in this duration band", _PCT),
+    "vs_england": Column(
+        "Compared with England", "Whether England's figure lies outside this council's 95%"
+        " interval: higher or lower beyond chance, or within chance", "text"),
+    # quality.csv
+    "item": Column("Item", "What is counted: records read, loaded, rejected, merged, plans"
+                   " measured, or a data-quality rule by its number", "text"),
+    "description": Column("Description", "What the item means, or the rule's message", "text"),
+    "count": Column("Count", "How many records or findings", "records"),
+    # data_dictionary.csv itself
+    "column": Column("Column name in the CSV files", "A column's name as the CSV files and"
+                     " metrics.json give it", "text"),
+    "heading": Column("Heading on pages and in the workbook", "What the pages and the workbook"
+                      " call the column", "text"),
+    "meaning": Column("Meaning", "What the column holds", "text"),
+    "files": Column("Files", "The pack's CSV files that have the column", "text"),
+}
+
+
+def heading(name: object) -> str:
+    """The heading a reader sees for column `name` (a column it does not know keeps its name)."""
+    if name is None or (isinstance(name, float) and pd.isna(name)):
+        return UNNAMED_INDEX
+    entry = COLUMNS.get(str(name))
+    return entry.heading if entry is not None else str(name)
+
+
+def plain(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with plain headings for its columns and index (a copy; values unchanged)."""
+    out = df.rename(columns=lambda c: heading(c) if isinstance(c, str) else c)
+    out.index = out.index.set_names([heading(n) for n in out.index.names])
+    return out
+
+
+def csv_columns(path: Path) -> list[str]:
+    """A CSV file's column names (its heading row)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return next(csv.reader(f), [])
+
+
+def columns_in(csv_files: Iterable[Path], folder: Path) -> dict[str, list[str]]:
+    """Each column name found in `csv_files`, in the order first found, with the files (relative
+    to `folder`) that have it."""
+    found: dict[str, list[str]] = {}
+    for path in csv_files:
+        for name in csv_columns(path):
+            found.setdefault(name, []).append(path.relative_to(folder).as_posix())
+    return found
+
+
+def entry(name: str) -> Column:
+    """The dictionary's entry for column `name`; one that says so where it has none."""
+    return COLUMNS.get(name, Column(name, NOT_DESCRIBED, ""))
+
+
+def write(folder: Path) -> Path:
+    """Write `folder/data_dictionary.csv`: every column of every CSV file in the pack (the
+    tables first, then the pack's own files, this one included), one row each."""
+    target = folder / FILE
+    csv_files = sorted((p for p in folder.rglob("*.csv") if p != target),
+                       key=lambda p: (p.parent == folder, p.as_posix()))
+    found = columns_in(csv_files, folder)
+    for name in FIELDS:
+        found.setdefault(name, []).append(FILE)
+    with open(target, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(FIELDS)
+        for name, files in found.items():
+            e = entry(name)
+            w.writerow([name, e.heading, e.meaning, e.unit, " ".join(files)])
+    return target

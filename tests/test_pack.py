@@ -100,6 +100,7 @@ def test_sample_pack_really_suppresses(sample_pack):
 def test_no_child_id_or_birth_date_from_the_input(pack):
     xml = "".join(p.read_text() for p in pack["data"].glob("*.xml"))
     ids = set(re.findall(r"<LAchildID>\s*([^<\s]+)\s*</LAchildID>", xml))
+    ids |= set(re.findall(r"<UPN>\s*([^<\s]+)\s*</UPN>", xml))  # unique pupil numbers
     births = set(re.findall(r"<PersonBirthDate>\s*([\d-]+)\s*</PersonBirthDate>", xml))
     assert ids and births
     # month ends and firsts of months are legitimately in every pack (reporting dates)
@@ -328,3 +329,17 @@ def test_the_methods_page_is_in_the_pack_and_linked_from_its_index(project_pack)
     shown = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
     assert shown == [h.replace("`", "").replace("&", "&amp;") for h in headings]
     assert "<main>" in page and 'href="index.html"' in page
+
+
+def test_a_unique_pupil_number_may_not_leave_in_a_pack(tmp_path):
+    import pandas as pd
+    from cpmetrics.pack import secrets_of
+    from cpmetrics.tables import CHILD_COLUMNS, Tables, empty
+
+    children = pd.concat([empty(CHILD_COLUMNS), pd.DataFrame(
+        {"child_id": ["SYN000001"], "upn": ["A123456789012"]})], ignore_index=True)
+    tables = Tables(plans=empty({"child_id": "string"}), children=children)
+    secrets = secrets_of(tables)
+    assert "A123456789012" in secrets.ids
+    (tmp_path / "page.html").write_text("<p>pupil A123456789012</p>")
+    assert any("child id" in p for p in check_pack(tmp_path, secrets, 5))

@@ -1067,7 +1067,8 @@ class Secrets:
 
 
 def secrets_of(tables: Any) -> Secrets:
-    """Child ids (those distinctive enough to find in text) and birth dates, in common spellings.
+    """Child ids and unique pupil numbers (those distinctive enough to find in text) and birth
+    dates, in common spellings.
 
     A birth date that is also a month end or the first of a month is left out:
     packs legitimately show such dates (month ends, period starts).
@@ -1076,6 +1077,9 @@ def secrets_of(tables: Any) -> Secrets:
     for frame in (tables.plans, getattr(tables, "children", None)):
         if frame is not None and "child_id" in frame:
             ids.update(str(c) for c in frame["child_id"].dropna().unique())
+    children = getattr(tables, "children", None)
+    if children is not None and "upn" in children:
+        ids.update(str(u) for u in children["upn"].dropna().unique())
     ids = {i for i in ids if len(i) >= 6 or re.search(r"[A-Za-z]", i)}
     dates: set[str] = set()
     children = getattr(tables, "children", None)

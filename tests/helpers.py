@@ -11,7 +11,16 @@ from pathlib import Path
 import pandas as pd
 from cpmetrics.history import build_plans
 from cpmetrics.quality import check
-from cpmetrics.tables import ASSESSMENT_COLUMNS, Tables, conform
+from cpmetrics.tables import (
+    ASSESSMENT_COLUMNS,
+    CHILD_COLUMNS,
+    CIN_PLAN_COLUMNS,
+    EPISODE_COLUMNS,
+    REVIEW_COLUMNS,
+    SECTION47_COLUMNS,
+    Tables,
+    conform,
+)
 
 
 def plan(child: str, start: str, end: str | None = None, *, previous: int | str | None = 0,
@@ -54,6 +63,67 @@ def assessment(child: str, authorised: str | None, factors: str, *, started: str
         "authorisation_date": authorised,
         "factors": factors,
     }
+
+
+# ---- whole CIN census histories by hand: one dict per record of each canonical table ----------
+
+
+def episode(child: str, referral: str, *, closure: str | None = None, reason: str | None = None,
+            icpc: str | None = None, nfa: bool = False, year: int = 2018,
+            episode_id: str | None = None) -> dict:
+    return {"episode_id": episode_id or f"{child}|ep", "child_id": child,
+            "referral_date": referral, "closure_date": closure, "reason_for_closure": reason,
+            "date_of_initial_cpc": icpc, "referral_nfa": nfa, "collection_year": year,
+            "location": f"episode {child}"}
+
+
+def enquiry(child: str, start: str | None, *, icpc: str | None = None, target: str | None = None,
+            not_required: bool = False, year: int = 2018, episode_id: str | None = None) -> dict:
+    return {"episode_id": episode_id or f"{child}|ep", "child_id": child, "start_date": start,
+            "initial_cpc_target": target, "date_of_initial_cpc": icpc,
+            "icpc_not_required": not_required, "collection_year": year,
+            "location": f"enquiry {child}"}
+
+
+def review(child: str, plan_start: str, date: str | None, *, source: str = "test.xml",
+           year: int = 2018) -> dict:
+    return {"child_id": child, "plan_start_date": plan_start, "review_date": date,
+            "source_file": source, "collection_year": year}
+
+
+def cin_plan(child: str, start: str, end: str | None = None, *, year: int = 2018,
+             episode_id: str | None = None) -> dict:
+    return {"episode_id": episode_id or f"{child}|ep", "child_id": child, "start_date": start,
+            "end_date": end, "collection_year": year, "location": f"cin plan {child}"}
+
+
+def person(child: str, birth: str | None = "2012-01-01", *, disabilities: str | None = "NONE",
+           upn: str | None = "A123456789012", upn_unknown: str | None = None,
+           year: int = 2018) -> dict:
+    return {"child_id": child, "birth_date": birth, "disabilities": disabilities, "upn": upn,
+            "upn_unknown": upn_unknown, "collection_year": year, "location": f"child {child}"}
+
+
+def _rows(rows, columns: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=list(columns) + ["location"], dtype=object)
+    frame["source_file"] = frame["source_file"].fillna("test.xml")
+    return conform(frame, columns)
+
+
+def census(*plans: dict, episodes=(), assessments=(), section47=(), cin_plans=(), reviews=(),
+           children=()) -> Tables:
+    """Tables of a CIN census history from records of each table, as `load` would produce them
+    (quality rules run); plans are raw records (`plan`), the rest canonical rows as text."""
+    built, rejects, findings, counts = build_plans(
+        pd.DataFrame(list(plans), columns=list(plan("x", "2017-01-01"))))
+    t = Tables(plans=built, rejects=rejects, findings=findings, counts=counts, source="cin_census",
+               episodes=_rows(episodes, EPISODE_COLUMNS),
+               assessments=_rows([a | {"location": f"assessment {a['child_id']}"}
+                                  for a in assessments], ASSESSMENT_COLUMNS),
+               section47=_rows(section47, SECTION47_COLUMNS),
+               cin_plans=_rows(cin_plans, CIN_PLAN_COLUMNS),
+               reviews=_rows(reviews, REVIEW_COLUMNS), children=_rows(children, CHILD_COLUMNS))
+    return check(t)
 
 
 def census_xml(path: Path, children: list[str], *, reference_date: str = "2018-03-31",

@@ -186,3 +186,21 @@ def test_plan_outside_a_child_is_refused_at_its_line(tmp_path):
     with pytest.raises(InputError, match="<ChildProtectionPlans> is not where") as exc:
         load(p)
     assert exc.value.place == "line 3"
+
+
+def test_upn_reason_and_disabilities_are_read_for_the_rules_on_children(tmp_path):
+    """8540 and 8770Q read the child's disabilities, UPN and UPNunknown from the return."""
+    no_upn = child_xml("P1", episode_xml("2017-04-10"), birth="2010-01-01").replace(
+        "<PersonBirthDate>", "<UPNunknown>UN3</UPNunknown><PersonBirthDate>").replace(
+        "</Ethnicity>", "</Ethnicity><Disabilities><Disability>MOB</Disability>"
+        "<Disability>HEAR</Disability></Disabilities>")
+    upn = child_xml("P2", episode_xml("2017-04-10"), birth="2010-01-01").replace(
+        "</LAchildID>", "</LAchildID><UPN>A000000000000</UPN>")
+    t = load(census_xml(tmp_path / "u.xml", [no_upn, upn]))
+    c = t.children.set_index("child_id")
+    assert (c.loc["P1", "upn_unknown"], c.loc["P1", "disabilities"]) == ("UN3", "MOB,HEAR")
+    assert pd.isna(c.loc["P1", "upn"]) and c.loc["P2", "upn"] == "A000000000000"
+    assert pd.isna(c.loc["P2", "disabilities"])
+    assert t.reference_dates == (pd.Timestamp("2018-03-31"),)
+    assert sorted(t.findings.loc[t.findings["rule"] == "8540", "child_id"]) == ["P2"]
+    assert "8770Q" not in set(t.findings["rule"])

@@ -7,6 +7,8 @@ rejected.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from cpmetrics import measures as m
@@ -162,7 +164,7 @@ def test_every_rule_is_numbered_and_worded():
     book = describe_rules()
     assert book["rule"].is_unique
     for r in RULES:
-        assert r.code.isdigit() or r.code.startswith("L"), r.code
+        assert re.fullmatch(r"\d{4}Q?|L\d\d", r.code), r.code
         assert r.message and r.action
     assert set(book["rule"]) >= {"8840", "8905", "8910", "8720", "8930", "8935", "8940", "L07"}
 
@@ -188,21 +190,25 @@ def test_read_is_loaded_plus_rejected(n):
 
 
 def test_open_plan_in_a_closed_episode_and_a_plan_ending_after_it():
-    from cpmetrics.quality import episode_findings
+    from helpers import census, episode
 
-    t = history(plan("A", "2017-05-01", episode="A|1"),
-                plan("B", "2017-05-01", "2017-09-01", episode="B|1"),
-                plan("C", "2017-05-01", "2017-06-01", episode="C|1"))
-    episodes = pd.DataFrame({"episode_id": ["A|1", "B|1", "C|1"],
-                             "closure_date": pd.to_datetime(["2017-08-01"] * 3)})
-    f = episode_findings(t.plans, episodes).set_index("child_id")
-    assert list(f.index) == ["A", "B"]
+    closed = [episode(c, "2017-04-01", closure="2017-08-01", reason="RC1", episode_id=f"{c}|1")
+              for c in "ABC"]
+    t = census(plan("A", "2017-05-01", episode="A|1"),
+               plan("B", "2017-05-01", "2017-09-01", episode="B|1"),
+               plan("C", "2017-05-01", "2017-06-01", episode="C|1"), episodes=closed)
+    f = t.findings[t.findings["rule"].isin(["L11", "8565"])].set_index("child_id")
+    assert list(f.index) == ["B", "A"]
     assert f.loc["A", "rule"] == "L11"
     assert f.loc["A", "message"] == (
-        "The plan has no end date but its CIN episode closed on 2017-08-01"
-        " (plan starting 2017-05-01)"
+        "The plan has no end date but its CIN episode is closed"
+        " (plan starting 2017-05-01; the episode closed 2017-08-01)"
     )
     assert f.loc["B", "rule"] == "8565"
+    assert f.loc["B", "message"] == (
+        "Activity shown after a case has been closed"
+        " (plan starting 2017-05-01; ends 2017-09-01 after its CIN episode closed 2017-08-01)"
+    )
 
 
 def test_every_planted_plan_fault_in_the_synthetic_council_is_reported():
@@ -218,7 +224,8 @@ def test_every_planted_plan_fault_in_the_synthetic_council_is_reported():
     planted = pd.read_csv(data / "faults.csv", dtype=str)
     found = {(Path(str(r.source_file)).name, r.child_id, r.rule) for r in t.findings.itertuples()}
     expect = {"duplicate_plan": "L03", "missing_plan_end": "L11", "factor_not_in_list": "L10",
-              "category_not_in_list": "8910"}
+              "category_not_in_list": "8910", "missing_closure_date": "8810"}
+    assert set(planted["fault"]) <= set(expect), "a kind of fault no rule is expected to find"
     missed = [
         (r.file, r.child_id, r.fault)
         for r in planted[planted["fault"].isin(expect)].itertuples()

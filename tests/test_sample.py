@@ -44,8 +44,11 @@ def test_sample_measures_at_31_march_2018():
     got = headline(load(SAMPLE), Period.ending("2018-03-31"))
     for key, value in EXPECTED_2018.items():
         assert got[key] == value, key
+    # the sample records no conferences, disabilities or UPNs: DfE's rules 2883 (once a year),
+    # 2885 (each of the 7 plans started in 2016-17 or 2017-18), 8540 and 8770Q (each child
+    # but the unborn SAMPLE07) say so; L07 is the disagreement SAMPLE06 is here for
     assert got["quality"] == {"read": 12, "loaded": 12, "rejected": 0, "merged": 3, "plans": 9,
-                              "findings": {"L07": 1}}
+                              "findings": {"2883": 2, "2885": 7, "8540": 7, "8770Q": 7, "L07": 1}}
 
 
 def test_sample_at_31_march_2017():

@@ -9,6 +9,7 @@ the columns the measures share (`is_replan`, `earlier_plan_in_data`) are derived
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cpmetrics.tables import (
@@ -132,6 +133,7 @@ def build_plans(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     kept["previous_plans"] = prev.where(whole).astype("Int64")
 
     counts = LoadCounts(read=n, loaded=len(kept), rejected=int(rejected.sum()))
+    findings.extend(continuity(kept))
 
     # one plan per child and start date: the later collection (then the later file) wins
     order = ["child_id", "start_date", "collection_year", "file_order", "_row"]
@@ -157,6 +159,101 @@ def build_plans(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     plans = derive(plans)
     counts.check("plan records")
     return plans, rejects, findings_frame(findings), counts
+
+
+def _year(year: int) -> str:
+    return f"{year - 1}-{str(year)[2:]}"
+
+
+def continuity(records: pd.DataFrame) -> list[dict]:
+    """Plans that do not carry over from one yearly return to the next (DfE's "submission
+    continuity" report), as findings; never rejections.
+
+    `records` are the loaded plan records of every return, dates parsed, before
+    the same plan in several returns is merged. For each pair of consecutive
+    collection years held (2016-17 then 2017-18; a gap of a year is not compared):
+
+    - L20: a plan open at the end of the earlier return (no end date, or one after
+      its 31 March) that is not in the next one, by child and start date;
+    - L21: such a plan whose child has, in the next return, a plan not in the
+      earlier one that started by that 31 March: the start date changed (the
+      nearest such start is named);
+    - L22, L23: a plan in both returns whose initial category of abuse, or whose
+      NumberOfPreviousCPP, differs between them.
+
+    The later return wins the merge (`build_plans`), so a changed category or
+    number is measured as the later return has it; a plan missing from the next
+    return is measured as the earlier one left it, open. NumberOfPreviousCPP
+    falling from one of a child's plans to a later one is rule L24 (`quality`).
+    """
+    if records.empty or "collection_year" not in records:
+        return []
+    year = pd.to_numeric(records["collection_year"], errors="coerce").astype("Int64")
+    held = {int(y) for y in year.dropna().unique()}
+    if not any(y + 1 in held for y in held):
+        return []
+    r = records.assign(_year=year).dropna(subset=["_year"]).drop_duplicates(
+        ["child_id", "start_date", "_year"], keep="last").reset_index(drop=True)
+    y = r["_year"].astype(int).to_numpy()
+    plan = (r["child_id"].astype(str) + "|" + r["start_date"].dt.strftime(ISO)).to_numpy(object)
+    here = pd.Index(plan + "|" + y.astype(str))
+    # each record's row in the next year's return, -1 where that return does not hold it
+    nxt = here.get_indexer(plan + "|" + (y + 1).astype(str))
+    compared = np.isin(y + 1, list(held))
+    found: list[dict] = []
+    both = np.flatnonzero(nxt >= 0)
+    for col, code, words in (("initial_category", "L22", "initial category of abuse"),
+                             ("previous_plans", "L23", "NumberOfPreviousCPP")):
+        was = r[col].astype("string").to_numpy(object)
+        now = was[nxt[both]]
+        for i, j, w, v in zip(both, nxt[both], was[both], now, strict=True):
+            if pd.isna(w) or pd.isna(v) or w == v:
+                continue
+            found.append(_continuity_finding(
+                r.at[j, "source_file"], r.at[j, "location"], r.at[i, "child_id"], code,
+                f"The plan's {words} changed between returns: {w} in the {_year(y[i])} return,"
+                f" {v} in the {_year(y[i] + 1)} return (plan starting"
+                f" {r.at[i, 'start_date']:%Y-%m-%d})",
+                "measured with the later return's value"))
+    ref = pd.to_datetime(pd.Series(y.astype(str)) + "-03-31", format=ISO).to_numpy()
+    end = r["end_date"].to_numpy()
+    open_at_ref = pd.isna(end) | (end > ref)
+    gone = np.flatnonzero(compared & open_at_ref & (nxt < 0))
+    if len(gone) == 0:
+        return found
+    # the next return's plans that started by this 31 March but are not in this return
+    earlier = here.get_indexer(plan + "|" + (y - 1).astype(str))
+    new = r[(earlier < 0) & (r["start_date"].to_numpy() <= pd.to_datetime(
+        pd.Series((y - 1).astype(str)) + "-03-31").to_numpy())].assign(_year=lambda d: d[
+            "_year"] - 1)
+    lost = r.loc[gone, ["child_id", "start_date", "_year", "source_file", "location"]]
+    pairs = lost.reset_index().merge(
+        new[["child_id", "_year", "start_date", "source_file", "location"]],
+        on=["child_id", "_year"], suffixes=("", "_next"))
+    pairs["apart"] = (pairs["start_date_next"] - pairs["start_date"]).abs()
+    moved = pairs.sort_values("apart", kind="stable").drop_duplicates("index")
+    for i, start, to, file, place in zip(moved["index"], moved["start_date"],
+                                         moved["start_date_next"], moved["source_file_next"],
+                                         moved["location_next"], strict=True):
+        found.append(_continuity_finding(
+            file, place, r.at[i, "child_id"], "L21",
+            f"The plan's start date changed between returns: {start:%Y-%m-%d} in the"
+            f" {_year(y[i])} return, {to:%Y-%m-%d} in the {_year(y[i] + 1)} return",
+            "measured as two plans (starts count both, the child counts once on plan):"
+            " check which start date is right"))
+    for i in sorted(set(gone) - set(moved["index"])):
+        found.append(_continuity_finding(
+            r.at[i, "source_file"], r.at[i, "location"], r.at[i, "child_id"], "L20",
+            f"The plan is open at the end of the {_year(y[i])} return but is not in the"
+            f" {_year(y[i] + 1)} return (plan starting {r.at[i, 'start_date']:%Y-%m-%d})",
+            f"measured as open, as the {_year(y[i])} return left it: check the plan's end"
+            " date"))
+    return found
+
+
+def _continuity_finding(source_file, location, child_id, rule, message, action) -> dict:
+    return {"source_file": source_file, "location": location, "child_id": child_id,
+            "rule": rule, "message": message, "action": action}
 
 
 def derive(plans: pd.DataFrame) -> pd.DataFrame:

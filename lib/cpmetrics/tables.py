@@ -39,6 +39,8 @@ CHILD_COLUMNS: dict[str, str] = {
     "ethnicity": STR,
     "death_date": DATE,
     "disabilities": STR,  # comma separated codes
+    "upn": STR,  # unique pupil number; empty where not recorded
+    "upn_unknown": STR,  # UPNunknown reason code (UN1-UN7)
     "source_file": STR,
     "collection_year": "Int64",
 }

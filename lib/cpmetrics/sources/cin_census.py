@@ -33,6 +33,8 @@ _CHILD_FIELDS = {
     "*/GenderCurrent|*/Sex": "sex",
     "*/PersonDeathDate": "death_date",
     "*/Ethnicity": "ethnicity",
+    "*/UPN": "upn",
+    "*/UPNunknown": "upn_unknown",
     "*/Disabilities/Disability": "disabilities",
 }
 _RECORDS: dict[str, dict[str, str]] = {

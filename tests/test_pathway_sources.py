@@ -190,3 +190,29 @@ def test_pathway_dates_are_events_for_coverage(sample):
     from cpmetrics.coverage import latest_event
 
     assert latest_event(sample, "2030-01-01") == pd.Timestamp("2021-03-02")
+
+
+def test_cin_census_reader_fills_section_47_and_episode_level_conferences(tmp_path):
+    from helpers import census_xml, child_xml, cpp_xml, episode_xml
+
+    s47 = ("<Section47><S47ActualStartDate>2018-03-05</S47ActualStartDate>"
+           "<InitialCPCtarget>2018-03-26</InitialCPCtarget>"
+           "<DateOfInitialCPC>2018-03-26</DateOfInitialCPC>"
+           "<ICPCnotRequired>0</ICPCnotRequired></Section47>")
+    transfer_in = "<DateOfInitialCPC>2018-03-20</DateOfInitialCPC>"
+    f = census_xml(tmp_path / "cin.xml", [
+        child_xml("A", episode_xml("2018-03-01", s47, cpp_xml("2018-03-26"))),
+        child_xml("B", episode_xml("2018-03-01", transfer_in, cpp_xml("2018-03-20"))),
+    ])
+    t = load(f)
+    s = t.section47.iloc[0]
+    assert (s["child_id"], s["start_date"], s["date_of_initial_cpc"], s["icpc_not_required"]) \
+        == ("A", pd.Timestamp("2018-03-05"), pd.Timestamp("2018-03-26"), False)
+    assert len(t.section47) == 1
+    at_episode = t.episodes.set_index("child_id")["date_of_initial_cpc"]
+    assert pd.isna(at_episode["A"]) and at_episode["B"] == pd.Timestamp("2018-03-20")
+    h = headline(t, Period.financial_year(2018))
+    # B's transfer-in conference, at episode level only, is in no conference measure
+    assert h["icpc_within_15_days"] == {"n": 1, "of": 1, "pct": 100.0}
+    assert h["icpc_to_plan"] == {"n": 1, "of": 1, "pct": 100.0}
+    assert h["s47_outcomes"]["conference"] == 1

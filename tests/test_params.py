@@ -124,3 +124,16 @@ def test_a_bad_comparator_in_a_pack_is_exit_2(tmp_path):
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: {path} key comparators: unknown local authority")
+
+
+def test_visit_standard_defaults_to_10_working_days_and_reaches_notebooks_only_when_given(tmp_path):
+    p = load_params(write(tmp_path, GOOD))
+    assert p.visit_standard == 10
+    assert "visit_standard_working_days" not in p.notebook_parameters(None)
+    q = load_params(write(tmp_path, GOOD + "visit_standard_working_days: 5\n"))
+    assert q.visit_standard == 5
+    assert q.notebook_parameters(None)["visit_standard_working_days"] == 5
+    for bad, words in (("0", "below 1"), ("7.5", "whole"), ("ten", "not a number")):
+        with pytest.raises(InputError) as err:
+            load_params(write(tmp_path, GOOD + f"visit_standard_working_days: {bad}\n"))
+        assert "key visit_standard_working_days" in err.value.line() and words in err.value.line()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cpmetrics import pathway
 from cpmetrics.measures import headline
 from cpmetrics.periods import Period
 from cpmetrics.sources import load
@@ -21,7 +22,7 @@ from cpmetrics.sources.annex_a import to_annex_a
 from cpmetrics.sources.tidy_csv import write_tidy_csv
 
 SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "synthetic"
-NOT_PLAN_MEASURES = ("quality", "starts_dv", "rate_per_10k")
+NOT_PLAN_MEASURES = ("quality", "starts_dv", "rate_per_10k", *pathway.KEYS)
 
 
 @pytest.fixture(scope="module")

@@ -154,3 +154,79 @@ def test_write_then_read_gives_the_same_plans(tmp_path):
     cols = ["child_id", "start_date", "end_date", "initial_category", "previous_plans", "team"]
     assert u.plans[cols].equals(t.plans[cols])
     assert m.starts_dv(u, YEAR) == m.starts_dv(t, YEAR)
+
+
+# ---- the pathway's optional files --------------------------------------------------------------
+
+SECTION47 = """child_id,start_date,date_of_initial_cpc,icpc_not_required
+C001,2017-04-19,2017-05-10,no
+C002,2017-05-05,2017-06-01,no
+C005,2018-01-15,,yes
+C006,2018-02-26,,no
+"""
+REVIEWS = """child_id,plan_start_date,review_date
+C001,2017-05-10,2017-08-03
+C002,2017-06-01,2017-08-24
+C002,2017-06-01,2018-02-26
+"""
+VISITS = """child_id,visit_date,seen_alone
+C002,2018-03-08,yes
+C002,2018-03-22,no
+"""
+
+
+def test_the_documented_pathway_example_is_the_one_tested():
+    assert _doc_block("`section47.csv`:") == SECTION47
+    assert _doc_block("`reviews.csv`:") == REVIEWS
+    assert _doc_block("`visits.csv`:") == VISITS
+
+
+def test_worked_example_pathway_measures(tmp_path):
+    """docs/tidy-csv.md works each figure out by hand."""
+    t = load(folder(tmp_path, plans=PLANS, section47=SECTION47, reviews=REVIEWS, visits=VISITS))
+    h = m.headline(t, YEAR)
+    assert h["icpc_within_15_days"] == {"n": 1, "of": 2, "pct": 50.0}
+    assert h["icpc_working_days_bands"] == {"0-10": 0, "11-15": 1, "16-20": 1, "21+": 0}
+    assert h["icpc_median_working_days"] == 16.0
+    assert h["s47_outcomes"] == {"conference": 2, "not_required": 1, "too_recent": 0,
+                                 "no_outcome": 1}
+    assert h["icpc_to_plan"] == {"n": 2, "of": 2, "pct": 100.0}
+    assert h["reviews_in_time"] == {"n": 0, "of": 1, "pct": 0.0}
+    assert h["visits_within_standard"] == {"n": 1, "of": 1, "pct": 100.0}
+    assert h["visits_seen_alone"] == {"n": 0, "of": 1, "pct": 0.0}
+    # nothing wrong in the pathway files: the one finding is C004's start date (rejected)
+    assert t.findings["rule"].tolist() == ["L01"]
+    assert (t.counts.read, t.counts.loaded, t.counts.rejected) == (4, 3, 1)
+
+
+def test_pathway_file_missing_a_required_column_is_refused(tmp_path):
+    out = folder(tmp_path, plans=PLANS, reviews="child_id,review_date\nC002,2018-02-26\n")
+    with pytest.raises(InputError) as exc:
+        load(out)
+    assert exc.value.file == str(out / "reviews.csv")
+    assert "required column 'plan_start_date' is missing" in exc.value.problem
+
+
+def test_pathway_values_that_cannot_be_read_are_kept_missing_and_reported(tmp_path):
+    bad = SECTION47 + "C007,2018-02-30,,perhaps\n"
+    orphan = REVIEWS + "C009,2017-01-01,2017-03-01\n"
+    t = load(folder(tmp_path, plans=PLANS, section47=bad, reviews=orphan, visits=VISITS))
+    f = t.findings.set_index("rule")
+    assert f.loc["L15", "location"].tolist() == ["line 6", "line 6"]
+    assert f.loc["L15", "message"].tolist() == ["start_date '2018-02-30' is not a date",
+                                                "icpc_not_required 'perhaps' is not yes or no"]
+    assert f.loc[["L16"], "child_id"].tolist() == ["C009"]
+    assert t.counts.rejected == 1  # C004's plan only: pathway rows are never rejected
+    # C007's enquiry has no start date, so it is in no period
+    assert sum(m.headline(t, YEAR)["s47_outcomes"].values()) == 4
+
+
+def test_write_then_read_keeps_the_pathway_files(tmp_path):
+    t = load(folder(tmp_path, plans=PLANS, section47=SECTION47, reviews=REVIEWS, visits=VISITS))
+    again = tmp_path / "again"
+    names = sorted(p.name for p in write_tidy_csv(t, again))
+    assert names == ["plans.csv", "reviews.csv", "section47.csv", "visits.csv"]
+    u = read_tidy_csv(again)
+    keys = ("icpc_within_15_days", "s47_outcomes", "icpc_to_plan", "reviews_in_time",
+            "visits_within_standard", "visits_seen_alone")
+    assert {k: m.headline(u, YEAR)[k] for k in keys} == {k: m.headline(t, YEAR)[k] for k in keys}

@@ -85,3 +85,19 @@ def test_no_http_library_is_even_loaded():
                                           ("2017-05-01", False), (None, False)])
 def test_is_weekend(day, weekend):
     assert is_weekend(pd.Series(pd.to_datetime([day]))).iloc[0] == weekend
+
+
+def test_the_nth_working_day_after_a_date():
+    from cpmetrics.working_days import working_day_after
+
+    starts = pd.Series(pd.to_datetime(["2018-03-05", "2018-03-03", "2018-03-26", "2018-03-30",
+                                       None, "2028-12-20"]), index=list("abcdef"))
+    due = working_day_after(starts, 15)
+    # 26 March from Monday 5 March; 23 March from Saturday 3 March; across Easter 2018, 18 April
+    # from 26 March and 23 April from Good Friday itself; missing and past 2028 not known
+    assert due.tolist()[:4] == [pd.Timestamp(d) for d in
+                                ("2018-03-26", "2018-03-23", "2018-04-18", "2018-04-23")]
+    assert due.iloc[4:].isna().all() and list(due.index) == list("abcdef")
+    assert working_days(starts.iloc[:4], due.iloc[:4]).tolist() == [15, 15, 15, 15]
+    with pytest.raises(ValueError):
+        working_day_after(starts, 0)

@@ -859,3 +859,65 @@ def time_on_plan_chart(curve: pd.DataFrame, threshold: int | None = None
            + (f" Months resting on fewer than {threshold} plans are not drawn."
               if threshold is not None else ""))
     return fig, alt
+
+
+_PROPORTION = ["n", "of", "pct", "ci_low", "ci_high"]
+
+
+@passes_through
+def pathway_trend_chart(by_month: pd.DataFrame, what: str, *, ylabel: str,
+                        england: float | None = None, neighbours: float | None = None,
+                        threshold: int | None = None,
+                        comparators: Mapping[str, float | None] | None = None
+                        ) -> tuple[Figure, str]:
+    """A pathway measure month by month (a `pathway.*_by_month` table): each month's share as
+    a dot with its 95% interval and, where the table has `rolling_*` columns, the rolling 12
+    months as a line; published figures ({name: value} for named councils) as lines. The title
+    says where the measure (the rolling one, if drawn) ended and where it started."""
+    month = _Safe(by_month[_PROPORTION], threshold)
+    rolling = None
+    if "rolling_pct" in by_month:
+        cols = {f"rolling_{c}": c for c in _PROPORTION}
+        rolling = _Safe(by_month[list(cols)].rename(columns=cols), threshold)
+    x = by_month.index
+    pct, lo, hi = month.num("pct"), month.num("ci_low"), month.num("ci_high")
+    fig, ax = _figure()
+    ax.errorbar(x, pct, yerr=[pct - lo, hi - pct], fmt="o", color=DARK_BLUE,
+                ecolor=DARK_BLUE, ms=6, capsize=3, label="Month, with 95% interval")
+    if rolling is not None:
+        ax.plot(x, rolling.num("pct"), color=TURQUOISE, lw=2.5, label="Rolling 12 months")
+    _published_lines(ax.axhline, england, neighbours, comparators)
+    ax.yaxis.grid(True, color=GRID)
+    _pct_axis(ax.yaxis)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(ylabel, fontsize=FONT)
+    ax.set_xlabel("Month", fontsize=FONT)
+    _legend(ax, loc="lower left")
+    main = rolling if rolling is not None else month
+    shown = [i for i in range(len(x)) if not main.hidden("pct")[i]
+             and not pd.isna(main.df["pct"].iloc[i])]
+    scope = ", rolling 12 months" if rolling is not None else ""
+    if len(shown) >= 2 and shown[-1] == len(x) - 1:
+        first, last = main.df["pct"].iloc[shown[0]], main.df["pct"].iloc[-1]
+        word = "up" if round(last, 1) > round(first, 1) else "down" \
+            if round(last, 1) < round(first, 1) else "unchanged"
+        title = (f"{what}{scope}: {last:.1f}% in {x[-1]:%B %Y}, {word} from {first:.1f}% in"
+                 f" {x[shown[0]]:%B %Y}")
+    else:
+        title = f"{what}{scope}, month by month"
+    _title(ax, title)
+
+    def words(safe: _Safe, i: int) -> str:
+        return (f"{x[i]:%B %Y} {safe.say('pct', i, _p)} ({safe.say('n', i)} of "
+                f"{safe.say('of', i)})")
+
+    alt = (f"Chart of {what.lower()} month by month, {x[0]:%B %Y} to {x[-1]:%B %Y}. {title}. "
+           "Each month: " + "; ".join(words(month, i) for i in range(len(x)))
+           + (". Rolling 12 months: " + "; ".join(words(rolling, i) for i in range(len(x)))
+              if rolling is not None else "")
+           + (f". England {england:.1f}%" if england is not None and not pd.isna(england)
+              else "")
+           + (f"; statistical neighbours {neighbours:.1f}%"
+              if neighbours is not None and not pd.isna(neighbours) else "")
+           + "".join(f"; {w}" for w in _comparator_words(comparators)) + ".")
+    return fig, alt

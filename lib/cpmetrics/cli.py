@@ -36,6 +36,16 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is below 1")
+    return value
+
+
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Headline measures of metrics.md as one JSON object."""
     from cpmetrics.coverage import CoverageError, check
@@ -48,7 +58,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         covered = check(tables, period, args.data_to)
     except CoverageError as exc:
         raise exc.located(args.data, option=True) from None
-    result = headline(tables, period, rate=_rate(tables, period, args.la))
+    result = headline(tables, period, rate=_rate(tables, period, args.la),
+                      visit_standard=args.visit_standard_working_days)
     result["coverage"] = covered.as_dict()
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -173,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--la", help="DfE LA number for the rate per 10,000 (default: from the data)")
     m.add_argument("--data-to", type=_date,
                    help="the date the data were extracted (default: worked out from the data)")
+    m.add_argument("--visit-standard-working-days", type=_whole, default=None, metavar="N",
+                   help="the local standard for statutory visits, in working days (default 10)")
 
     v = add("validate", cmd_validate, "list data-quality findings and rejected records")
     v.add_argument("--data", required=True)

@@ -54,6 +54,7 @@ EVENT_DATES: dict[str, tuple[str, ...]] = {
     "assessments": ("actual_start_date", "internal_review_date", "authorisation_date"),
     "section47": ("start_date", "date_of_initial_cpc"),
     "cin_plans": ("start_date", "end_date"),
+    "visits": ("visit_date",),
 }
 
 

@@ -176,6 +176,50 @@ COLUMNS: dict[str, Column] = {
                       " call the column", "text"),
     "meaning": Column("Meaning", "What the column holds", "text"),
     "files": Column("Files", "The pack's CSV files that have the column", "text"),
+    # the child protection pathway (`pathway.py`)
+    "period": Column("Period", "The period the row counts: the month, the year to date (from 1"
+                     " April) or the 12 months to the reporting date", "text"),
+    "date": Column("Date", "The date the row is measured at", "date"),
+    "median_working_days": Column(
+        "Median working days", "The median working days from a section 47 enquiry's start to its"
+        " initial conference (Monday to Friday less bank holidays; DfE C4)", "working days"),
+    "days_0_10": Column("0 to 10 working days", "Initial conferences held 0 to 10 working days"
+                        " after the enquiry started (DfE C4 band)", "conferences"),
+    "days_11_15": Column("11 to 15 working days", "Initial conferences held 11 to 15 working"
+                         " days after the enquiry started (DfE C4 band)", "conferences"),
+    "days_16_20": Column("16 to 20 working days", "Initial conferences held 16 to 20 working"
+                         " days after the enquiry started (DfE C4 band)", "conferences"),
+    "days_21_plus": Column("21 or more working days", "Initial conferences held 21 or more"
+                           " working days after the enquiry started (DfE C4 band)",
+                           "conferences"),
+    "days_unknown": Column("Working days not known", "Initial conferences whose working days"
+                           " cannot be counted: a date outside the bank holidays shipped"
+                           " (2012-2028)", "conferences"),
+    "rolling_n": Column("12 months: number", "The number over the 12 months to the month end",
+                        _COUNTED),
+    "rolling_of": Column("12 months: out of", "The whole it is out of over the 12 months to the"
+                         " month end", _COUNTED),
+    "rolling_pct": Column("12 months: per cent", "The number as a percentage of the whole, over"
+                          " the 12 months to the month end", _PCT),
+    "rolling_ci_low": Column("12 months: 95% interval from", "The lower end of " + _CI, _PCT),
+    "rolling_ci_high": Column("12 months: 95% interval to", "The upper end of " + _CI, _PCT),
+    "late": Column("A review held late", "Children whose plan had a review held after the date"
+                   " it was due", "children"),
+    "overdue": Column("A review overdue", "Children whose next review was due before the date"
+                      " and not held", "children"),
+    "enquiries": Column("Enquiries started", "Section 47 enquiries started in the period",
+                        "enquiries"),
+    "conference": Column("Led to a conference", "Enquiries whose initial child protection"
+                         " conference was held by the reporting date", "enquiries"),
+    "not_required": Column("Conference not required", "Enquiries after which a conference was"
+                           " decided not to be needed (ICPCnotRequired)", "enquiries"),
+    "too_recent": Column("Too recent to tell", "Enquiries with neither, started 15 working days"
+                         " or fewer before the reporting date", "enquiries"),
+    "no_outcome": Column("No outcome recorded", "Enquiries with neither, started more than 15"
+                         " working days before the reporting date", "enquiries"),
+    "unknown": Column("Not known", "Enquiries with neither whose working days to the reporting"
+                      " date cannot be counted (a date outside the bank holidays shipped)",
+                      "enquiries"),
 }
 
 

@@ -258,8 +258,9 @@ def suppress_metrics(obj: Any, threshold: int = DEFAULT_THRESHOLD, *, _key_name:
 
     Whole counts become `<threshold`; a `{"n", "of", "pct"}` proportion loses
     its `pct` (and interval) when `n` or `of` is hidden; `rate_per_10k` is
-    hidden with `on_plan`; row-level keys are dropped; label keys (years,
-    neighbour counts) are kept as they are.
+    hidden with `on_plan`, and a median (`icpc_median_working_days`, not a
+    count: 3.0 working days stays 3.0) with the count it rests on; row-level
+    keys are dropped; label keys (years, neighbour counts) are kept as they are.
     """
     if isinstance(obj, Mapping):
         out: dict[str, Any] = {}
@@ -267,6 +268,8 @@ def suppress_metrics(obj: Any, threshold: int = DEFAULT_THRESHOLD, *, _key_name:
             if is_row_level(k):
                 continue
             if _key(k) in LABEL_NAMES or _key(k) == "suppressionthreshold":
+                out[k] = v
+            elif "median" in _key(k) and isinstance(v, float):
                 out[k] = v
             else:
                 out[k] = suppress_metrics(v, threshold, _key_name=str(k))
@@ -278,6 +281,10 @@ def suppress_metrics(obj: Any, threshold: int = DEFAULT_THRESHOLD, *, _key_name:
                     out[k] = None
         if "rate_per_10k" in out and is_suppressed(out.get("on_plan")):
             out["rate_per_10k"] = None
+        conferences = out.get("icpc_within_15_days")
+        if "icpc_median_working_days" in out and isinstance(conferences, Mapping) \
+                and is_suppressed(conferences.get("of")):
+            out["icpc_median_working_days"] = None
         return out
     if isinstance(obj, list | tuple):
         return [suppress_metrics(v, threshold, _key_name=_key_name) for v in obj]

@@ -117,11 +117,16 @@ def ended_by_duration(plans: pd.DataFrame, period: Period) -> pd.Series:
     return band_counts((e["end_date"] - e["start_date"]).dt.days + 1)
 
 
-def headline(tables: Tables, period: Period, rate: float | None = None) -> dict:
+def headline(tables: Tables, period: Period, rate: float | None = None,
+             visit_standard: int | None = None) -> dict:
     """Every headline measure of metrics.md as plain Python values (the `metrics` JSON).
 
-    `rate` is the rate per 10,000 children, where the caller has a population.
+    `rate` is the rate per 10,000 children, where the caller has a population;
+    `visit_standard` the local standard for statutory visits in working days (default 10).
+    The pathway's measures come from `pathway.headline`.
     """
+    from cpmetrics import pathway
+
     plans, d = tables.plans, period.end
     dv = starts_dv(tables, period)
     out = {
@@ -139,6 +144,7 @@ def headline(tables: Tables, period: Period, rate: float | None = None) -> dict:
         "on_plan_by_duration": _ints(on_plan_by_duration(plans, d)),
         "ended_by_duration": _ints(ended_by_duration(plans, period)),
         "rate_per_10k": rate,
+        **pathway.headline(tables, period, visit_standard or pathway.VISIT_STANDARD),
         "quality": tables.quality_summary(),
     }
     return out

@@ -786,7 +786,8 @@ def pack_metrics(params: Params, root: Path) -> dict:
 
     tables = _tables(params.data_path(root))
     period = params.period
-    raw = headline(tables, period, rate=_rate(tables, period, params.la))
+    raw = headline(tables, period, rate=_rate(tables, period, params.la),
+                   visit_standard=params.visit_standard)
     raw["coverage"] = check_coverage(params, root).as_dict()
     out = suppress_metrics(raw, params.suppression_threshold)
     out["pack"] = {
@@ -1074,7 +1075,8 @@ def secrets_of(tables: Any) -> Secrets:
     packs legitimately show such dates (month ends, period starts).
     """
     ids: set[str] = set()
-    for frame in (tables.plans, getattr(tables, "children", None)):
+    for frame in (tables.plans, getattr(tables, "children", None),
+                  getattr(tables, "section47", None), getattr(tables, "visits", None)):
         if frame is not None and "child_id" in frame:
             ids.update(str(c) for c in frame["child_id"].dropna().unique())
     children = getattr(tables, "children", None)

@@ -12,6 +12,7 @@ show_child_level: false       # optional; must be false in a pack
 period_start: "2018-04-01"    # optional; default 1 April before period_end
 data_to: "2018-09-30"         # optional; the date the data were extracted (`coverage`)
 comparators: ["Cheshire East"]  # optional; councils drawn beside neighbours and England
+visit_standard_working_days: 10  # optional; the local standard for statutory visits (default 10)
 ```
 
 `comparators` names councils by DfE's LA name (any case) or DfE number; each
@@ -37,7 +38,8 @@ from cpmetrics.errors import InputError
 from cpmetrics.periods import Period
 
 REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
-OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators")
+OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators",
+            "visit_standard_working_days")
 SN_GROUPINGS = ("auto", "april_2021", "may_2025")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -59,6 +61,16 @@ class Params:
     data_to: pd.Timestamp | None = None  # the last date the data cover, where the user says it
     #: named comparator councils, as DfE numbers, in the order given
     comparators: tuple[str, ...] = ()
+    #: the local standard for statutory visits in working days, where the params file gives it
+    visit_standard_working_days: int | None = None
+
+    @property
+    def visit_standard(self) -> int:
+        """The visit standard in working days: the params file's, or `pathway.VISIT_STANDARD`."""
+        from cpmetrics.pathway import VISIT_STANDARD
+
+        v = self.visit_standard_working_days
+        return VISIT_STANDARD if v is None else v
 
     @property
     def period(self) -> Period:
@@ -78,8 +90,9 @@ class Params:
     def notebook_parameters(self, pack_dir: Path | None) -> dict[str, Any]:
         """What papermill injects into each notebook's `parameters` cell (never child-level).
 
-        `comparators` (DfE numbers) only when the params file names any: a notebook whose
-        parameters cell does not declare it then runs as before, without papermill's warning.
+        `comparators` (DfE numbers) and `visit_standard_working_days` only when the params
+        file gives them: a notebook whose parameters cell does not declare them then runs as
+        before, without papermill's warning.
         """
         return {
             "period_end": self.period_end.date().isoformat(),
@@ -92,6 +105,8 @@ class Params:
             "show_child_level": False,
             "data_to": self.data_to.date().isoformat() if self.data_to is not None else None,
             **({"comparators": list(self.comparators)} if self.comparators else {}),
+            **({"visit_standard_working_days": self.visit_standard_working_days}
+               if self.visit_standard_working_days is not None else {}),
             "pack_dir": str(pack_dir) if pack_dir is not None else None,
         }
 
@@ -203,6 +218,9 @@ def load_params(file: str | Path) -> Params:
         period_start=_date(file, "period_start", start) if start is not None else None,
         data_to=_date(file, "data_to", data_to) if data_to is not None else None,
         comparators=_comparators(file, raw.get("comparators"), la.strip()),
+        visit_standard_working_days=_number(
+            file, "visit_standard_working_days", raw["visit_standard_working_days"], whole=True,
+            minimum=1) if raw.get("visit_standard_working_days") is not None else None,
     )
     try:
         params.period  # noqa: B018 - checks P0 <= D

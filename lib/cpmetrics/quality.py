@@ -25,11 +25,12 @@ follows its return's year (8770Q's school-age cut-off from 2024-25; RC9, in the
 code set from 2022-23, in 2990 and 8873Q).
 
 Local checks ("L"), for the figures a scrutiny report rests on that DfE leaves
-to councils: L01-L03 and L10 while loading; L07 and L24 (NumberOfPreviousCPP
-against the plan history: re-plans); L11 (an open plan in a closed episode:
-children on a plan and plans lasting two years); L12-L14 (reviews and enquiries
-the pathway measures count); L20-L23 continuity between yearly returns
-(`history.continuity`).
+to councils: L01-L03 and L10 while loading, L15 while reading Annex A's and tidy
+CSV's pathway records (`sources.pathway_records`); L07 and L24
+(NumberOfPreviousCPP against the plan history: re-plans); L11 (an open plan in a
+closed episode: children on a plan and plans lasting two years); L12-L14 and L16
+(reviews and enquiries the pathway measures count); L20-L23 continuity between
+yearly returns (`history.continuity`).
 
 Checked against the D2I validator itself (its cin2022_23 to cin2024_25 rule sets
 run on data/synthetic's four returns and on seeds 1 and 11 of `cpmetrics synth`,
@@ -838,6 +839,24 @@ def review_twice(t: Tables) -> pd.DataFrame | None:
         if bad.any() else None
 
 
+@across(
+    "L16",
+    "The review belongs to no plan in the data: no plan of the child starts on its plan's start"
+    " date",
+    "not counted: reviews in time looks at each plan's own reviews",
+    reads=("reviews", "plans"),
+)
+def review_of_no_plan(t: Tables) -> pd.DataFrame | None:
+    rv = _table(t, "reviews")
+    if rv is None:
+        return None
+    key = rv["child_id"].astype("string") + "|" + _day(rv["plan_start_date"])
+    plans = t.plans["child_id"].astype("string") + "|" + _day(t.plans["start_date"])
+    bad = ~_isin(key, plans) & rv["child_id"].notna().to_numpy()
+    return hits(rv[bad], "reviews", "review " + _day(rv.loc[bad, "review_date"])) \
+        if bad.any() else None
+
+
 # ---- child in need plans against child protection plans ----------------------------------------
 
 
@@ -1097,6 +1116,9 @@ LOADING: tuple[tuple[str, str, str, str], ...] = (
     ("L03", "The same plan is recorded twice in one file", "measured once", "plans"),
     ("L10", "AssessmentFactors code not in the CIN census code list",
      "assessment kept; the unknown code matches no factor", "assessments"),
+    ("L15", "A section 47, review or visit record (Annex A, tidy CSV) has no child id, or a date"
+     " or yes/no answer that cannot be read", "kept; the value is taken as missing",
+     "section47, reviews, visits"),
     ("L20", "The plan is open at the end of one yearly return but is not in the next",
      "measured as open, as the earlier return left it: check the plan's end date", "plans"),
     ("L21", "The plan's start date changed between yearly returns",

@@ -85,6 +85,15 @@ REVIEW_COLUMNS: dict[str, str] = {
     "source_file": STR,
     "collection_year": "Int64",
 }
+VISIT_COLUMNS: dict[str, str] = {
+    # one row per statutory visit to a child on a plan (Annex A List 7: the latest visit only)
+    "child_id": STR,
+    "plan_start_date": DATE,  # the plan visited, where the source says it (Annex A does)
+    "visit_date": DATE,
+    "seen_alone": "boolean",  # missing where not recorded
+    "source_file": STR,
+    "location": STR,
+}
 CIN_PLAN_COLUMNS: dict[str, str] = {
     "episode_id": STR,
     "child_id": STR,
@@ -176,9 +185,12 @@ class Tables:
     children: pd.DataFrame = field(default_factory=lambda: empty(CHILD_COLUMNS))
     episodes: pd.DataFrame = field(default_factory=lambda: empty(EPISODE_COLUMNS))
     assessments: pd.DataFrame | None = None  # None: the source has no assessment data
-    section47: pd.DataFrame = field(default_factory=lambda: empty(SECTION47_COLUMNS))
+    # the pathway tables: None when the source does not hold them (then the pathway measures
+    # that need them are null, never zero); an empty table when it holds none
+    section47: pd.DataFrame | None = None  # CIN census, Annex A List 5, tidy section47.csv
     cin_plans: pd.DataFrame = field(default_factory=lambda: empty(CIN_PLAN_COLUMNS))
-    reviews: pd.DataFrame = field(default_factory=lambda: empty(REVIEW_COLUMNS))
+    reviews: pd.DataFrame | None = None  # CIN census, tidy reviews.csv
+    visits: pd.DataFrame | None = None  # Annex A List 7, tidy visits.csv
     findings: pd.DataFrame = field(default_factory=lambda: empty(FINDING_COLUMNS))
     rejects: pd.DataFrame = field(default_factory=lambda: empty(REJECT_COLUMNS))
     counts: LoadCounts = field(default_factory=LoadCounts)
@@ -192,6 +204,18 @@ class Tables:
     @property
     def has_assessments(self) -> bool:
         return self.assessments is not None
+
+    @property
+    def has_section47(self) -> bool:
+        return self.section47 is not None
+
+    @property
+    def has_reviews(self) -> bool:
+        return self.reviews is not None
+
+    @property
+    def has_visits(self) -> bool:
+        return self.visits is not None
 
     def with_plans(self, plans: pd.DataFrame) -> Tables:
         return replace(self, plans=plans)

@@ -87,6 +87,32 @@ def no_assessments(tables: Tables, what: str) -> NotAvailable | None:
     return NotAvailable(what, _no_assessments_because(tables))
 
 
+#: why a source holds no pathway table of each kind: (table, source) -> words
+_NOT_HELD: dict[tuple[str, str], str] = {
+    ("section47", "annex_a"): "this data set holds no section 47 enquiries (the Annex A"
+    " workbook has no List 5)",
+    ("section47", "csv"): "this data set holds no section 47 enquiries (the tidy CSV folder has"
+    " no section47.csv)",
+    ("reviews", "annex_a"): "this data set holds each plan's latest review only (Annex A's"
+    " List 7), not every review",
+    ("reviews", "csv"): "this data set holds no review dates (the tidy CSV folder has no"
+    " reviews.csv)",
+    ("visits", "cin_census"): "this data set holds no statutory visits (the CIN census has none;"
+    " Annex A's List 7 does)",
+    ("visits", "csv"): "this data set holds no statutory visits (the tidy CSV folder has no"
+    " visits.csv)",
+}
+_NOT_HELD_ANY = {"section47": "this data set holds no section 47 enquiries",
+                 "reviews": "this data set holds no review dates",
+                 "visits": "this data set holds no statutory visits"}
+
+
+def not_held(tables: Tables, table: str, what: str) -> NotAvailable:
+    """A `NotAvailable` saying why `what` cannot be shown: the source holds no `table`
+    (`section47`, `reviews` or `visits`)."""
+    return NotAvailable(what, _NOT_HELD.get((table, tables.source), _NOT_HELD_ANY[table]))
+
+
 def passes_through(func: F) -> F:
     """A chart function that, given a `NotAvailable` for its data, returns it with its sentence
     as the alt text (`fig, alt = chart(...)` reads the same whatever the source)."""

@@ -98,3 +98,25 @@ def is_weekend(dates: pd.Series) -> pd.Series:
     return (dates.dt.day_of_week >= 5).fillna(False).astype(bool)
 
 
+
+
+def working_day_after(a, n: int) -> pd.Series:
+    """The `n`th working day after each date of `a` (n >= 1): the date `b` that is a working
+    day with `working_days(a, b) == n`; the deadline of a standard counted in working days
+    (a conference by the 15th working day after its enquiry started, a visit by the 10th after
+    the last). NaT where `a` is missing or the days reach outside the shipped bank holidays.
+
+    A Series of dates gives a Series on its index (datetime64[s]).
+    """
+    if n < 1:
+        raise ValueError(f"working_day_after: n must be 1 or more, not {n}")
+    index = a.index if isinstance(a, pd.Series) else None
+    da, missing = _days(a)
+    first, last = (np.datetime64(c.date(), "D") for c in COVERED)
+    safe = np.where(missing, first, da)
+    # rolled back to a working day first: the first working day after a Saturday is Monday,
+    # which is the first after Friday too
+    out = np.busday_offset(safe, n, roll="backward", holidays=bank_holidays())
+    outside = missing | (safe + 1 < first) | (out > last)
+    out = np.where(outside, np.datetime64("NaT", "D"), out).astype("datetime64[s]")
+    return pd.Series(out, index=index, dtype="datetime64[s]")

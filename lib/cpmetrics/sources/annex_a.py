@@ -19,9 +19,22 @@ how it is mapped:
   the plan history alone decides.
 - "Allocated Team" becomes `team`, for breakdowns. "Allocated Worker" (a
   person's name) and the order columns are not loaded: no measure uses them.
-  "Date of the Last Statutory Visit" is read only for the latest of them
-  (`Tables.visits_to`): visits come every few weeks to every child on a plan,
-  so the latest says how far the list runs (`coverage`).
+- "Date of the Last Statutory Visit" and "Was the Child Seen Alone?" become the
+  `visits` table, one row per List 7 row that gives either (the plan's latest
+  visit only: List 7 keeps no earlier one), for the visit measures. The latest
+  of them is `Tables.visits_to`: visits come every few weeks to every child on
+  a plan, so the latest says how far the list runs (`coverage`), and at a date
+  before it the latest visit then is not known (`pathway.visits_known_at`).
+- List 5 (section 47 enquiries), where the workbook has it, becomes the
+  `section47` table: "Strategy discussion initiating Section 47 Enquiry Start
+  Date" is the enquiry's start (S47ActualStartDate), "Date of Initial Child
+  Protection Conference" its conference and "Was an Initial Child Protection
+  Conference deemed unnecessary?" ICPCnotRequired. Without List 5 (or with a
+  List 5 sheet left blank) `section47` is None: the conference measures are not
+  available, never zero. A List 5 that has rows but no heading row is refused,
+  as List 7 is. List 7 saved as CSV has no List 5.
+- List 7 has only each plan's latest review conference, not every review, so
+  `reviews` is None: whether every review was in time (D6) cannot be told.
 - Annex A has no assessments, so `assessments` is None: domestic violence
   measures are "not available" for this source, never zero. It has no
   collection reference date either, so the census-year rules (8720, 8930) do
@@ -39,8 +52,16 @@ import pandas as pd
 
 from cpmetrics.errors import InputError
 from cpmetrics.history import build_plans, parse_dates
+from cpmetrics.sources.pathway_records import pathway_table
 from cpmetrics.sources.text import norm, read_rows, reword
-from cpmetrics.tables import CHILD_COLUMNS, Tables, conform
+from cpmetrics.tables import (
+    CHILD_COLUMNS,
+    FINDING_COLUMNS,
+    SECTION47_COLUMNS,
+    VISIT_COLUMNS,
+    Tables,
+    conform,
+)
 
 SHEET = "List 7"
 #: List 7's headings, in order, as in Ofsted's template and the public samples
@@ -75,6 +96,7 @@ COLUMNS: dict[str, str] = {
     "Initial Category of Abuse": "initial_category",
     "Latest Category of Abuse": "latest_category",
     "Date of the Last Statutory Visit": "last_visit_date",
+    "Was the Child Seen Alone?": "seen_alone",
     "Date of latest review conference": "last_review_date",
     "Child Protection Plan End Date": "end_date",
     "Number of Previous Child Protection Plans": "previous_plans",
@@ -101,6 +123,40 @@ ALIASES: dict[str, str] = {
     "team": "Allocated Team",
 }
 _LOOKUP = {norm(h): h for h in HEADINGS} | ALIASES
+
+LIST_5 = "List 5"
+#: List 5's headings (section 47 enquiries), in order, as in Ofsted's template and the samples
+HEADINGS_5: tuple[str, ...] = (
+    "Child Unique ID",
+    "Gender",
+    "Ethnicity",
+    "Date of Birth",
+    "Age",
+    "Does the Child have a Disability",
+    "Strategy discussion initiating Section 47 Enquiry Start Date",
+    "Was an Initial Child Protection Conference deemed unnecessary?",
+    "Date of Initial Child Protection Conference",
+    "Did the Initial Child Protection Conference Result in a Child Protection Plan",
+    "Number of Section 47 Enquiries in the last 12 months",
+    "Number of ICPCs in the last 12 months",
+    "Allocated Team",
+    "Allocated Worker",
+)
+#: List 5 heading -> section 47 column; all four are needed for the pathway measures
+COLUMNS_5: dict[str, str] = {
+    "Child Unique ID": "child_id",
+    "Strategy discussion initiating Section 47 Enquiry Start Date": "start_date",
+    "Was an Initial Child Protection Conference deemed unnecessary?": "icpc_not_required",
+    "Date of Initial Child Protection Conference": "date_of_initial_cpc",
+}
+_LOOKUP_5 = {norm(h): h for h in HEADINGS_5} | {
+    "child id": "Child Unique ID",
+    "child unique identifier": "Child Unique ID",
+    "section 47 enquiry start date": "Strategy discussion initiating Section 47 Enquiry Start Date",
+    "s47 start date": "Strategy discussion initiating Section 47 Enquiry Start Date",
+    "date of icpc": "Date of Initial Child Protection Conference",
+    "icpc date": "Date of Initial Child Protection Conference",
+}
 
 #: category of abuse as written in Annex A -> CIN census code
 CATEGORY_WORDS: dict[str, str] = {
@@ -269,6 +325,7 @@ def _records(rows, path: Path, sheet_label: str, epoch: dt.date) -> list[dict]:
                 "previous_plans": _count_text(rec["previous_plans"]),
                 "last_review_date": date_text(rec["last_review_date"], epoch),
                 "last_visit_date": date_text(rec["last_visit_date"], epoch),
+                "seen_alone": strip_prefix(rec["seen_alone"]),
                 "team": strip_prefix(rec["team"]),
                 "sex": strip_prefix(rec["sex"]),
                 "ethnicity": strip_prefix(rec["ethnicity"]),
@@ -284,18 +341,62 @@ def _records(rows, path: Path, sheet_label: str, epoch: dt.date) -> list[dict]:
     return records
 
 
-def _find_sheet(names: list[str]) -> str | None:
-    """The List 7 sheet: 'List 7', or a name such as 'List 7 - Child protection'."""
+def _blank(cells: list[object]) -> bool:
+    return not any(c is not None and str(c).strip() for c in cells)
+
+
+def _list5_records(rows, path: Path, sheet_label: str, epoch: dt.date) -> list[dict] | None:
+    """Section 47 records from List 5's rows; None when the sheet is blank (not filled in)."""
+    header: dict[str, int] | None = None
+    records: list[dict] = []
+    for n, cells in rows:
+        cells = list(cells)
+        if _blank(cells):
+            continue
+        if header is None:
+            found: dict[str, int] = {}
+            for i, cell in enumerate(cells):
+                heading = _LOOKUP_5.get(norm(cell))
+                if heading is not None and heading not in found:
+                    found[heading] = i
+            if "Child Unique ID" not in found:
+                if n >= _HEADER_SEARCH:
+                    raise InputError(path, sheet_label.strip(), "no List 5 heading row"
+                                     f" ('Child Unique ID', ...) in the first {_HEADER_SEARCH}"
+                                     " rows")
+                continue
+            missing = [h for h in COLUMNS_5 if h not in found]
+            if missing:
+                raise InputError(path, f"{sheet_label}row {n}".strip(),
+                                 f"List 5 heading '{missing[0]}' is missing"
+                                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            header = found
+            continue
+        rec = {col: cells[header[h]] if header[h] < len(cells) else None
+               for h, col in COLUMNS_5.items()}
+        records.append({
+            "child_id": _id_text(rec["child_id"]),
+            "start_date": date_text(rec["start_date"], epoch),
+            "date_of_initial_cpc": date_text(rec["date_of_initial_cpc"], epoch),
+            "icpc_not_required": strip_prefix(rec["icpc_not_required"]),
+            "location": f"{sheet_label}row {n}".strip(),
+        })
+    return records if header is not None else None
+
+
+def _find_sheet(names: list[str], number: int = 7) -> str | None:
+    """The sheet of List `number`: 'List 7', or a name such as 'List 7 - Child protection'."""
     for name in names:
-        if norm(name) == "list 7":
+        if norm(name) == f"list {number}":
             return name
     for name in names:
-        if re.match(r"^list\s*7(\b|[^0-9])", norm(name)):
+        if re.match(rf"^list\s*{number}(\b|[^0-9])", norm(name)):
             return name
     return None
 
 
-def _read_xlsx(path: Path) -> list[dict]:
+def _read_xlsx(path: Path) -> tuple[list[dict], list[dict] | None]:
+    """List 7's plan records, and List 5's section 47 records (None without List 5)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -326,7 +427,18 @@ def _read_xlsx(path: Path) -> list[dict]:
         label = f"sheet '{name}' "
         rows = ((i, r) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
         try:
-            return _records(rows, path, label, epoch)
+            plans = _records(rows, path, label, epoch)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(path, label.strip(), f"cannot be read ({_short(exc)})") from None
+        name5 = _find_sheet(wb.sheetnames, 5)
+        if name5 is None:
+            return plans, None
+        label = f"sheet '{name5}' "
+        rows = ((i, r) for i, r in enumerate(wb[name5].iter_rows(values_only=True), start=1))
+        try:
+            return plans, _list5_records(rows, path, label, epoch)
         except InputError:
             raise
         except Exception as exc:
@@ -352,10 +464,10 @@ def read_annex_a(path: str | Path) -> Tables:
         names = {norm(h).replace(" ", "_") for h in rows[0][1]}
         if {"child_id", "start_date"} <= names:
             return _tidy_plans_file(path)
-        records = _records(iter(rows), path, "", _EXCEL_1900)
+        records, enquiries = _records(iter(rows), path, "", _EXCEL_1900), None
     else:
-        records = _read_xlsx(path)
-    return _tables(records, path)
+        records, enquiries = _read_xlsx(path)
+    return _tables(records, path, enquiries)
 
 
 def _tidy_plans_file(path: Path) -> Tables:
@@ -379,11 +491,17 @@ _READABLE = {
 }
 
 
-def _tables(records: list[dict], path: Path) -> Tables:
+#: canonical column -> its List 5 or List 7 heading, for findings' messages
+_NAMES_5 = {col: h for h, col in COLUMNS_5.items()}
+_NAMES_7 = {"child_id": "Child Unique ID", "visit_date": "Date of the Last Statutory Visit",
+            "seen_alone": "Was the Child Seen Alone?"}
+
+
+def _tables(records: list[dict], path: Path, enquiries: list[dict] | None = None) -> Tables:
     src = str(path)
     raw = pd.DataFrame.from_records(records, columns=[*_PLAN_FIELDS, "sex", "ethnicity",
                                                       "birth_date", "disabled",
-                                                      "last_visit_date"])
+                                                      "last_visit_date", "seen_alone"])
     plan_raw = raw[list(_PLAN_FIELDS)].astype("object").copy()
     plan_raw["source_file"] = src
     plan_raw["collection_year"] = pd.Series(pd.NA, index=plan_raw.index, dtype="Int64")
@@ -404,11 +522,30 @@ def _tables(records: list[dict], path: Path) -> Tables:
         ).astype("boolean"),
         source_file=src,
     )
+    # each plan's latest visit, where List 7 gives its date or whether the child was seen alone
+    given = raw["child_id"].notna() & (raw["last_visit_date"].notna() | raw["seen_alone"].notna())
+    v = raw[given]
+    visits, visit_findings = pathway_table(
+        pd.DataFrame({"child_id": v["child_id"], "plan_start_date": parse_dates(v["start_date"]),
+                      "visit_date": v["last_visit_date"], "seen_alone": v["seen_alone"],
+                      "location": v["location"]}),
+        VISIT_COLUMNS, src, _NAMES_7)
+    section47, found = None, [findings, visit_findings]
+    if enquiries is not None:
+        section47, s47_findings = pathway_table(
+            pd.DataFrame.from_records(enquiries, columns=[*COLUMNS_5.values(), "location"]),
+            SECTION47_COLUMNS, src, _NAMES_5)
+        found.append(s47_findings)
+    found = [f for f in found if len(f)]
     return Tables(
         plans=plans,
         children=conform(children, CHILD_COLUMNS),
         assessments=None,  # Annex A has no assessments: DV measures are not available
-        findings=findings,
+        section47=section47,  # List 5, where the workbook has it
+        reviews=None,  # List 7 has each plan's latest review only
+        visits=visits,
+        findings=conform(pd.concat(found, ignore_index=True), FINDING_COLUMNS) if found
+        else findings,
         rejects=rejects,
         counts=counts,
         source="annex_a",

@@ -1,4 +1,11 @@
-"""Reader for the tidy CSV format: a folder with plans.csv, children.csv and assessments.csv.
+"""Reader for the tidy CSV format: a folder with plans.csv and optional files beside it.
+
+The optional files are children.csv, assessments.csv and, for the pathway
+measures, section47.csv, reviews.csv and visits.csv. A measure whose file is
+absent is not available (`null`), never zero: without section47.csv the
+conference measures, without reviews.csv reviews in time, without visits.csv
+the visit measures. A date or yes/no that cannot be read in a pathway file is
+kept as missing and reported (rule L15, `sources.pathway_records`).
 
 The format is documented in docs/tidy-csv.md. Column names are the canonical
 ones of `cpmetrics.tables`; dates are ISO (YYYY-MM-DD, a time after it is
@@ -15,11 +22,17 @@ import pandas as pd
 
 from cpmetrics.errors import InputError, raise_collected
 from cpmetrics.history import build_plans, parse_dates
+from cpmetrics.sources.pathway_records import pathway_table
 from cpmetrics.sources.text import norm, read_rows, reword
 from cpmetrics.tables import (
     ASSESSMENT_COLUMNS,
     CHILD_COLUMNS,
+    DATE,
+    FINDING_COLUMNS,
     PLAN_COLUMNS,
+    REVIEW_COLUMNS,
+    SECTION47_COLUMNS,
+    VISIT_COLUMNS,
     Tables,
     conform,
 )
@@ -46,6 +59,29 @@ ASSESSMENT_REQUIRED: dict[str, str] = {
     "child_id": "the child's identifier, as in plans.csv",
     "authorisation_date": "the assessment's authorisation date, YYYY-MM-DD (may be blank)",
     "factors": "assessment factor codes, comma separated, e.g. \"3A,4B\"",
+}
+SECTION47_REQUIRED: dict[str, str] = {
+    "child_id": "the child's identifier, as in plans.csv",
+    "start_date": "the section 47 enquiry's start date (S47ActualStartDate), YYYY-MM-DD",
+    "date_of_initial_cpc": "the initial child protection conference's date, YYYY-MM-DD,"
+    " blank when none has been held",
+}
+SECTION47_OPTIONAL = ("icpc_not_required", "initial_cpc_target", "episode_id")
+REVIEW_REQUIRED: dict[str, str] = {
+    "child_id": "the child's identifier, as in plans.csv",
+    "plan_start_date": "the start date of the plan reviewed, as start_date in plans.csv",
+    "review_date": "the review conference's date, YYYY-MM-DD",
+}
+VISIT_REQUIRED: dict[str, str] = {
+    "child_id": "the child's identifier, as in plans.csv",
+    "visit_date": "the statutory visit's date, YYYY-MM-DD",
+}
+VISIT_OPTIONAL = ("seen_alone", "plan_start_date")
+#: the optional pathway files: name -> (required columns, canonical table, its main date column)
+PATHWAY_FILES: dict[str, tuple[dict[str, str], dict[str, str], str]] = {
+    "section47.csv": (SECTION47_REQUIRED, SECTION47_COLUMNS, "start_date"),
+    "reviews.csv": (REVIEW_REQUIRED, REVIEW_COLUMNS, "review_date"),
+    "visits.csv": (VISIT_REQUIRED, VISIT_COLUMNS, "visit_date"),
 }
 #: CIN census element names in `history` reasons -> this format's column names
 WORDS = {
@@ -162,6 +198,14 @@ def read_tidy_csv(folder: str | Path) -> Tables:
             assessments = read_table(files["assessments.csv"], ASSESSMENT_REQUIRED)
         except InputError as exc:
             errors.append(exc)
+    pathway: dict[str, pd.DataFrame] = {}
+    for name, (required, _, main_date) in PATHWAY_FILES.items():
+        if name in files:
+            try:
+                pathway[name] = read_table(files[name], required)
+                _check_iso(pathway[name], main_date, files[name])
+            except InputError as exc:
+                errors.append(exc)
     raise_collected(errors, folder)
     assert raw is not None
 
@@ -188,12 +232,25 @@ def read_tidy_csv(folder: str | Path) -> Tables:
         )
         assessments = conform(assessments.drop(columns="location"), ASSESSMENT_COLUMNS)
 
-    used = [str(p) for p in (plans_path, files.get("children.csv"), files.get("assessments.csv"))]
+    read: dict[str, pd.DataFrame] = {}
+    found = [findings]
+    for name, raw_file in pathway.items():
+        columns = PATHWAY_FILES[name][1]
+        read[name], more = pathway_table(raw_file, columns, str(files[name]), {})
+        found.append(more)
+    found = [f for f in found if len(f)]
+
+    used = [str(p) for p in (plans_path, files.get("children.csv"), files.get("assessments.csv"),
+                             *(files[name] for name in pathway))]
     return Tables(
         plans=plans,
         children=children,
         assessments=assessments,
-        findings=findings,
+        section47=read.get("section47.csv"),
+        reviews=read.get("reviews.csv"),
+        visits=read.get("visits.csv"),
+        findings=conform(pd.concat(found, ignore_index=True), FINDING_COLUMNS) if found
+        else findings,
         rejects=rejects,
         counts=counts,
         source="csv",
@@ -224,4 +281,17 @@ def write_tidy_csv(tables: Tables, folder: str | Path) -> list[Path]:
             a[c] = a[c].dt.strftime("%Y-%m-%d")
         out.append(folder / "assessments.csv")
         a.to_csv(out[-1], index=False)
+    for name, (_, columns, _) in PATHWAY_FILES.items():
+        frame = getattr(tables, name.removesuffix(".csv"))
+        if frame is None:
+            continue
+        keep = [c for c in columns if c not in ("source_file", "collection_year", "location")]
+        frame = frame[keep].copy()
+        for c in keep:
+            if columns[c] == DATE:
+                frame[c] = frame[c].dt.strftime("%Y-%m-%d")
+            elif columns[c] == "boolean":
+                frame[c] = frame[c].map({True: "yes", False: "no"}).astype("string")
+        out.append(folder / name)
+        frame.to_csv(out[-1], index=False)
     return out

@@ -12,10 +12,17 @@ show_child_level: false       # optional; must be false in a pack
 period_start: "2018-04-01"    # optional; default 1 April before period_end
 data_to: "2018-09-30"         # optional; the date the data were extracted (`coverage`)
 comparators: ["Cheshire East"]  # optional; councils drawn beside neighbours and England
+practice_changes:             # optional; each marked on the monthly charts, SPC rebased at it
+  - date: "2018-09-01"        #   the day the new practice began, quoted
+    label: "Restorative conferences"
 ```
 
 `comparators` names councils by DfE's LA name (any case) or DfE number; each
 is checked against the shipped DfE tables and kept as its DfE number.
+`practice_changes` is a list of `{date, label}`: the day a change of practice
+began and a short name for it (each shown on the charts and in the "before
+and since" section). A date after the reporting date is kept: the pack says
+nothing has happened since it yet.
 
 A file that breaks a rule stops the pack with one line naming the file, the
 key and what is wrong (InputError, exit code 2). Unknown keys are refused so
@@ -37,7 +44,10 @@ from cpmetrics.errors import InputError
 from cpmetrics.periods import Period
 
 REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
-OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators")
+OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators",
+            "practice_changes")
+#: the longest label a practice change may have: it is written on the charts
+LABEL_MAX = 60
 SN_GROUPINGS = ("auto", "april_2021", "may_2025")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -59,6 +69,8 @@ class Params:
     data_to: pd.Timestamp | None = None  # the last date the data cover, where the user says it
     #: named comparator councils, as DfE numbers, in the order given
     comparators: tuple[str, ...] = ()
+    #: changes of practice, each `{"date": "YYYY-MM-DD", "label": ...}`, in date order
+    practice_changes: tuple[dict[str, str], ...] = ()
 
     @property
     def period(self) -> Period:
@@ -78,8 +90,7 @@ class Params:
     def notebook_parameters(self, pack_dir: Path | None) -> dict[str, Any]:
         """What papermill injects into each notebook's `parameters` cell (never child-level).
 
-        `comparators` (DfE numbers) only when the params file names any: a notebook whose
-        parameters cell does not declare it then runs as before, without papermill's warning.
+        `comparators` as DfE numbers; `practice_changes` as a list of `{date, label}`.
         """
         return {
             "period_end": self.period_end.date().isoformat(),
@@ -91,7 +102,8 @@ class Params:
             "suppression_threshold": self.suppression_threshold,
             "show_child_level": False,
             "data_to": self.data_to.date().isoformat() if self.data_to is not None else None,
-            **({"comparators": list(self.comparators)} if self.comparators else {}),
+            "comparators": list(self.comparators),
+            "practice_changes": [dict(c) for c in self.practice_changes],
             "pack_dir": str(pack_dir) if pack_dir is not None else None,
         }
 
@@ -142,6 +154,43 @@ def _comparators(file: Path, value: Any, la: str) -> tuple[str, ...]:
         if code not in out:
             out.append(code)
     return tuple(out)
+
+
+def _practice_changes(file: Path, value: Any) -> tuple[dict[str, str], ...]:
+    """The practice changes as `{"date": "YYYY-MM-DD", "label": ...}`, in date order."""
+    key = "key practice_changes"
+    example = '[{date: "2018-09-01", label: "Restorative conferences"}]'
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError(file, key, f"{value!r} is not a list of changes, e.g. {example}")
+    out = []
+    for i, item in enumerate(value, start=1):
+        place = f"{key}, item {i}"
+        if not isinstance(item, dict):
+            raise InputError(file, place, f"{item!r} is not a change: give its date and label, "
+                                          f"e.g. {example}")
+        unknown = sorted(str(k) for k in item if k not in ("date", "label"))
+        if unknown:
+            raise InputError(file, place, f"unknown setting {unknown[0]!r} (a change has only "
+                                          "date and label)")
+        if item.get("date") is None:
+            raise InputError(file, place, "no date: give the day the change began")
+        day = _date(file, f"practice_changes, item {i}, date", item["date"])
+        label = item.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(file, place, "no label: name the change, e.g. \"Restorative "
+                                          "conferences\"")
+        if len(label.strip()) > LABEL_MAX:
+            raise InputError(file, place, f"label is {len(label.strip())} characters: at most "
+                                          f"{LABEL_MAX} fit on a chart")
+        out.append({"date": day.date().isoformat(), "label": " ".join(label.split())})
+    dates = [c["date"] for c in out]
+    twice = sorted({d for d in dates if dates.count(d) > 1})
+    if twice:
+        raise InputError(file, key, f"two changes on {twice[0]}: give one, naming both in its "
+                                    "label")
+    return tuple(sorted(out, key=lambda c: c["date"]))
 
 
 def load_params(file: str | Path) -> Params:
@@ -203,6 +252,7 @@ def load_params(file: str | Path) -> Params:
         period_start=_date(file, "period_start", start) if start is not None else None,
         data_to=_date(file, "data_to", data_to) if data_to is not None else None,
         comparators=_comparators(file, raw.get("comparators"), la.strip()),
+        practice_changes=_practice_changes(file, raw.get("practice_changes")),
     )
     try:
         params.period  # noqa: B018 - checks P0 <= D

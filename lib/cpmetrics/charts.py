@@ -804,7 +804,7 @@ def spc_chart(spc: pd.DataFrame, threshold: int | None = None, practice_changes=
     from cpmetrics import spc as s
 
     measure = spc.attrs.get("measure")
-    table = s.pack_table(spc)
+    table = s.pack_table(spc, digits=None)
     safe = _Safe(table, threshold, **s.DISCLOSURE[measure])
     share = measure not in s.COUNTS
     fig, ax = _figure(8, 4.6)

@@ -487,14 +487,18 @@ def monthly(tables, end: DateLike, measure: str, *,
     return out
 
 
-def pack_table(spc: pd.DataFrame) -> pd.DataFrame:
+def pack_table(spc: pd.DataFrame, digits: int | None = 1) -> pd.DataFrame:
     """What a pack keeps of a `monthly` chart: `month_end, value, centre, lower, upper, signal`
-    (signal empty for common cause; a count's value a whole number); a re-plan share also has
+    (signal empty for common cause; a count's value a whole number; the rest to `digits`
+    decimal places, as a page shows them, or unrounded with None); a re-plan share also has
     the counts it rests on, `n` and `of`, before its value. Show it with
     `show_table(..., **DISCLOSURE[measure])`."""
     measure = spc.attrs.get("measure")
     out = spc[list(PACK_COLUMNS)].copy()
     out["signal"] = out["signal"].fillna("")
+    if digits is not None:
+        for c in ("value", "centre", "lower", "upper"):
+            out[c] = out[c].round(digits)
     if measure in COUNTS:
         out["value"] = out["value"].round().astype("Int64")
     if measure == "replan_share":

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from cpmetrics import charts, cohort, drivers, long_plans, replans, summary, survival
+from cpmetrics import charts, cohort, drivers, long_plans, replans, spc, summary, survival
 from cpmetrics.paths import data_path
 from cpmetrics.periods import Period
 from cpmetrics.sources import load
@@ -41,6 +41,8 @@ def sample():
         "together": drivers.dv_cooccurring(tables, period),
         "return_curves": survival.return_curves(tables, period.end, survival.BY_DV),
         "on_plan_curve": survival.time_on_plan_curve(tables.plans, period.end, since="2015-01-01"),
+        **{f"spc_{m}": spc.monthly(tables, period.end, m)
+           for m in ("on_plan", "starts", "replan_share")},
     }
 
 
@@ -65,6 +67,9 @@ CHARTS = {
     "cooccurring": lambda d, t: charts.cooccurring_chart(d["together"], threshold=t),
     "return_curves": lambda d, t: charts.return_curve_chart(d["return_curves"], threshold=t),
     "on_plan_curve": lambda d, t: charts.time_on_plan_chart(d["on_plan_curve"], threshold=t),
+    "spc_on_plan": lambda d, t: charts.spc_chart(d["spc_on_plan"], threshold=t),
+    "spc_starts": lambda d, t: charts.spc_chart(d["spc_starts"], threshold=t),
+    "spc_replans": lambda d, t: charts.spc_chart(d["spc_replan_share"], threshold=t),
 }
 
 
@@ -97,7 +102,8 @@ def test_with_a_threshold_no_label_or_alt_text_carries_a_small_count(sample, nam
         assert small_numbers(text, T) == [], f"{name}: {text!r}"
 
 
-@pytest.mark.parametrize("name", ["cohort", "starts_ends", "returns", "approaching"])
+@pytest.mark.parametrize("name", ["cohort", "starts_ends", "returns", "approaching",
+                                  "spc_on_plan", "spc_starts"])
 def test_with_a_threshold_no_bar_or_point_is_a_small_count(sample, name):
     fig, _ = CHARTS[name](sample, T)
     assert not [s for s in bar_sizes(fig) if 0 < s < T and float(s).is_integer()]
@@ -179,3 +185,44 @@ def test_named_comparators_are_labelled_lines_beside_england(sample, name):
     assert "Cheshire East 17.4%" in alt and "Stockport 14.0%" in alt
     assert "York not published" in alt
     assert "Cheshire East" not in plain_alt
+
+
+CHANGE = [{"date": "2017-10-01", "label": "Restorative conferences"}]
+
+
+@pytest.mark.parametrize("name", ["cohort", "starts_ends", "rolling", "spc"])
+def test_each_monthly_chart_marks_a_practice_change_with_its_label(sample, name):
+    draw = {
+        "cohort": lambda c: charts.cohort_chart(sample["trend"], T, practice_changes=c),
+        "starts_ends": lambda c: charts.starts_ends_chart(sample["trend"], T, practice_changes=c),
+        "rolling": lambda c: charts.rolling_chart(sample["rolling"], sample["bench"], T,
+                                                  practice_changes=c),
+        "spc": lambda c: charts.spc_chart(
+            spc.monthly(load(data_path("data/sample")), "2018-03-31", "on_plan",
+                        practice_changes=c), T, practice_changes=c),
+    }[name]
+    fig, alt = draw(CHANGE)
+    plain_fig, plain_alt = draw(None)
+    ax, plain_ax = fig.axes[0], plain_fig.axes[0]
+    vertical = [line for line in ax.lines if len(set(np.atleast_1d(line.get_xdata()))) == 1
+                and len(line.get_xdata()) == 2 and line not in plain_ax.lines]
+    assert len(vertical) == 1
+    assert "Restorative conferences" in [t.get_text().strip() for t in ax.texts]
+    assert ("A dashed vertical line marks each change of practice: Restorative conferences "
+            "(1 October 2017).") in alt
+    assert "Restorative" not in plain_alt
+    # a change outside the chart's months is not drawn
+    assert "Restorative" not in draw([{"date": "2010-01-01", "label": "Restorative"}])[1]
+
+
+def test_an_spc_chart_starts_at_zero_and_says_why_when_a_limit_is_below_it(sample):
+    fig, alt = charts.spc_chart(sample["spc_replan_share"], threshold=None)
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == 0
+    lower = sample["spc_replan_share"]["lower"].dropna().iloc[0]
+    assert lower < 0
+    assert (f"The lower process limit ({lower:.1f}%) is below zero, which a share cannot be: "
+            "the chart starts at 0.") in alt
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert f"Process limits (lower, {lower:.1f}%, drawn at 0)" in legend
+    assert "Common cause variation" in legend

@@ -174,3 +174,13 @@ def test_headline_year_ago_is_counts_and_a_figure_of_its_own():
     assert out["year_ago_n"].tolist() == ["<5", "<5", 19]
     assert out["year_ago"].tolist() == ["[c]", "[c]", 7.4]
     assert out["value"].tolist() == [223.0, 25.7, "[c]"]
+
+
+def test_an_empty_table_with_text_columns_passes_through():
+    # a table with no rows yet (no practice change given): its string columns have no value
+    # to read, and it leaves with its columns and no rows
+    empty = pd.DataFrame({"measure": pd.Series([], dtype="string"),
+                          "n": pd.Series([], dtype="Int64"),
+                          "pct": pd.Series([], dtype="float64")})
+    out = suppress_table(empty, 5)
+    assert list(out.columns) == ["measure", "n", "pct"] and out.empty

@@ -43,3 +43,17 @@ def test_long_plans_ratio_to_neighbours():
     text = nv.long_plans_paragraph(Proportion(16, 246), Proportion(11, 100), 4.7, 3.4)
     assert "6.5% (16 of the 246 children)" in text
     assert "about 2.3 times their proportion" in text
+
+
+def test_the_gap_to_the_neighbours_in_children():
+    # 112 plans at the neighbours' 19.8% give 22.18 re-plans: 30 is 7.82, about 8, too many
+    said = nv.gap_sentence(Proportion(30, 112), 19.8, "starts_second_or_subsequent_pct",
+                           items="plans", counted="re-plans")
+    assert said == ("To match the statistical neighbours' 19.8%, about 8 fewer of this year's "
+                    "112 plans would have been re-plans (30 were, 26.8%).")
+    small = nv.gap_sentence(Proportion(3, 40), 19.8, "starts_second_or_subsequent_pct",
+                            items="plans", counted="re-plans")
+    assert small == ("With fewer than 5 re-plans or plans, the gap to the statistical "
+                     "neighbours' 19.8% is not given.")
+    assert nv.gap_sentence(Proportion(30, 112), None, "starts_second_or_subsequent_pct",
+                           items="plans", counted="re-plans") == ""

@@ -15,7 +15,8 @@ EXPECTED = {"00_summary", "01_cohort_trend", "02_replans", "03_long_plans", "04_
 DEFAULTS = {
     "period_end": "2018-09-30", "data": DEFAULT_DATA, "la": "358", "sn_grouping": None,
     "reference_level": 250, "tolerance_pct": 4.0, "suppression_threshold": 5,
-    "show_child_level": False, "pack_dir": None, "data_to": None,
+    "show_child_level": False, "pack_dir": None, "data_to": None, "comparators": [],
+    "practice_changes": [],
 }  # fmt: skip
 
 

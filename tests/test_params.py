@@ -94,7 +94,7 @@ def test_comparators_by_name_any_case_or_number_kept_as_dfe_numbers(tmp_path):
     assert p.comparators == ("895", "356")
     assert p.notebook_parameters(None)["comparators"] == ["895", "356"]
     plain = load_params(write(tmp_path, GOOD))
-    assert plain.comparators == () and "comparators" not in plain.notebook_parameters(None)
+    assert plain.comparators == () and plain.notebook_parameters(None)["comparators"] == []
 
 
 @pytest.mark.parametrize(
@@ -137,3 +137,79 @@ def test_visit_standard_defaults_to_10_working_days_and_reaches_notebooks_only_w
         with pytest.raises(InputError) as err:
             load_params(write(tmp_path, GOOD + f"visit_standard_working_days: {bad}\n"))
         assert "key visit_standard_working_days" in err.value.line() and words in err.value.line()
+
+
+# --- practice changes ---------------------------------------------------------------------------
+
+CHANGES = """\
+practice_changes:
+  - date: "2018-09-01"
+    label: "Restorative   conferences"
+  - {date: "2017-04-01", label: "Signs of Safety"}
+"""
+
+
+def test_practice_changes_are_kept_in_date_order_and_go_to_every_notebook(tmp_path):
+    p = load_params(write(tmp_path, GOOD + CHANGES))
+    assert p.practice_changes == (
+        {"date": "2017-04-01", "label": "Signs of Safety"},
+        {"date": "2018-09-01", "label": "Restorative conferences"},  # spaces squeezed
+    )
+    assert p.notebook_parameters(None)["practice_changes"] == [
+        {"date": "2017-04-01", "label": "Signs of Safety"},
+        {"date": "2018-09-01", "label": "Restorative conferences"}]
+    plain = load_params(write(tmp_path, GOOD))
+    assert plain.practice_changes == ()
+    assert plain.notebook_parameters(None)["practice_changes"] == []
+
+
+def test_the_2018_09_pack_marks_restorative_conferences_and_names_cheshire_east():
+    p = load_params(ROOT / "params" / "2018-09.yaml")
+    assert p.practice_changes == ({"date": "2018-09-01", "label": "Restorative conferences"},)
+    assert p.comparators == ("895",)
+    others = [load_params(f) for f in params_files(ROOT / "params") if f.stem != "2018-09"]
+    assert len(others) == 17 and not any(o.practice_changes for o in others)
+
+
+@pytest.mark.parametrize(
+    ("value", "place", "words"),
+    [
+        ('"2018-09-01"', "key practice_changes", "is not a list of changes"),
+        ('["2018-09-01"]', "key practice_changes, item 1", "is not a change: give its date"),
+        ('[{label: "X"}]', "key practice_changes, item 1", "no date"),
+        ('[{date: 2018-09-01, label: "X"}]', "key practice_changes, item 1, date",
+         'write the date in quotes ("2018-09-01")'),
+        ('[{date: "2018-09-31", label: "X"}]', "key practice_changes, item 1, date",
+         "is not a real date"),
+        ('[{date: "1/9/2018", label: "X"}]', "key practice_changes, item 1, date",
+         "is not a quoted date YYYY-MM-DD"),
+        ('[{date: "2018-09-01"}]', "key practice_changes, item 1", "no label"),
+        ('[{date: "2018-09-01", label: "  "}]', "key practice_changes, item 1", "no label"),
+        ('[{date: "2018-09-01", label: "X"}, {date: "2018-10-01", label: "Y", when: 1}]',
+         "key practice_changes, item 2", "unknown setting 'when'"),
+        (f'[{{date: "2018-09-01", label: "{"x" * 61}"}}]', "key practice_changes, item 1",
+         "label is 61 characters: at most 60"),
+        ('[{date: "2018-09-01", label: "X"}, {date: "2018-09-01", label: "Y"}]',
+         "key practice_changes", "two changes on 2018-09-01"),
+    ],
+)
+def test_a_bad_practice_change_is_one_line_naming_file_key_and_item(tmp_path, value, place,
+                                                                     words):
+    path = write(tmp_path, GOOD + f"practice_changes: {value}\n")
+    with pytest.raises(InputError) as err:
+        load_params(path)
+    line = err.value.line()
+    assert line.startswith(f"{path} {place}: "), line
+    assert words in line and "\n" not in line
+
+
+def test_a_bad_practice_change_in_a_pack_is_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path, GOOD + 'practice_changes: [{date: "2018-02-30", label: "X"}]\n')
+    done = subprocess.run([sys.executable, "-m", "cpmetrics", "pack", "--params", str(path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr == (f"error: {path} key practice_changes, item 1, date: '2018-02-30' is "
+                           "not a real date\n")

@@ -429,3 +429,97 @@ def test_measures_from_the_monthly_series_with_their_polarity():
     assert spc["centre"][0] == pytest.approx(7 / 3)
     with pytest.raises(ValueError, match="no monthly series for 'icpc_within_15_days'"):
         monthly_values(s, "icpc_within_15_days")
+
+
+# --- a data set's months on a page ---------------------------------------------------------------
+
+def test_a_data_sets_months_split_at_a_practice_change_and_kept_in_a_pack():
+    from cpmetrics.disclosure import suppress_table
+    from cpmetrics.spc import DISCLOSURE, pack_table
+    from cpmetrics.spc import monthly as chart
+
+    # each month Jan-Jun 2018: plans start on the 1st (re-plan), the 2nd, and in Jan-Mar the
+    # 3rd to the 8th too. No data before 1 January 2018: collection year 2018 begins 1 April
+    # 2017, so the chart runs from April 2017, with no plans until January
+    rows = []
+    for m in pd.date_range("2018-01-01", "2018-06-01", freq="MS"):
+        days = range(1, 9) if m.month <= 3 else range(1, 3)
+        rows += [plan(f"{m:%m}{d}", f"{m:%Y-%m}-{d:02d}", previous=1 if d == 1 else 0)
+                 for d in days]
+    t = history(*rows)
+    change = {"date": "2018-04-01", "label": "Restorative conferences"}
+    spc = chart(t, "2018-06-30", "replan_share", practice_changes=[change])
+    # 24 months to June 2018 would begin in July 2016: the data begin on 1 April 2017
+    assert spc["month_end"].iloc[0] == pd.Timestamp("2017-04-30") and len(spc) == 15
+    # Jan-Mar: 1 of 8 each (12.5%); Apr-Jun: 1 of 2 (50%); months with no starts, no share
+    assert list(spc["of"].iloc[-6:]) == [8, 8, 8, 2, 2, 2]
+    assert list(spc["n"].iloc[-6:]) == [1] * 6
+    assert list(spc["value"].iloc[-6:]) == [12.5] * 3 + [50.0] * 3
+    assert spc["value"].iloc[:9].isna().all()
+    assert list(spc["phase"].iloc[-4:]) == [1, 2, 2, 2]
+    assert spc["centre"].iloc[-1] == 50.0 and spc["change"].iloc[-1] == (
+        "Restorative conferences (1 April 2018)")
+    table = pack_table(spc)
+    assert list(table.columns) == ["month_end", "n", "of", "value", "centre", "lower", "upper",
+                                   "signal"]
+    safe = suppress_table(table, 5, **DISCLOSURE["replan_share"])
+    assert (safe["n"].iloc[-1], safe["value"].iloc[-1], safe["centre"].iloc[-1],
+            safe["upper"].iloc[-1]) == ("<5", "[c]", "[c]", "[c]")
+
+    on_plan = chart(t, "2018-06-30", "on_plan", practice_changes=[change])
+    kept = pack_table(on_plan)
+    assert tuple(kept.columns) == PACK_COLUMNS  # tables/01_spc.csv's columns, exactly
+    assert str(kept["value"].dtype) == "Int64" and list(kept["value"].iloc[-4:]) == [24, 26, 28, 30]
+    assert set(kept["signal"]) <= {"", *on_plan["signal"]}
+    safe = suppress_table(kept, 5, **DISCLOSURE["on_plan"])
+    assert safe["value"].iloc[0] == 0 and safe["value"].iloc[-1] == 30
+
+
+def test_what_a_page_says_of_an_spc_chart():
+    from cpmetrics.spc import reading
+
+    spc = xmr(monthly([10, 12, 11, 13, 12, 14, 11, 12, 13, 12]))
+    spc.attrs["measure"] = "starts"
+    assert reading(spc) == [
+        "From October 2017 to July 2018, the number of plans started in the month averaged 12.0 "
+        "plans, with process limits 7.9 to 16.1 plans. Every month is common cause variation: "
+        "nothing in these 10 months is a sign that the process changed. These are trial limits: "
+        "they rest on 10 months and will move as months are added.",
+        "The latest month, July 2018, is common cause variation."]
+    late = xmr(monthly([10, 12, 11, 13, 12, 14, 11, 12, 13, 12]), "lower is better",
+               practice_changes=[{"date": "2018-07-01", "label": "Restorative conferences"}])
+    late.attrs["measure"] = "replan_share"
+    said = reading(late)
+    assert said[1] == ("Since Restorative conferences (1 July 2018): one month so far (July "
+                       "2018), too few to set process limits; the chart cannot yet say whether "
+                       "anything has changed.")
+    assert said[2] == "The latest month, July 2018, cannot be judged yet: its phase has no " \
+        "process limits."
+    # 5, 6, 5, 6, 5, 20, ... (screened): one month above, four improving two-of-three months
+    shares = xmr(monthly([5, 6, 5, 6, 5, 20, 5, 6, 5, 6] * 2), "lower is better")
+    shares.attrs["measure"] = "replan_share"
+    first = reading(shares)[0]
+    assert "show special cause variation:" in first and "concerning (lower is better)" in first
+
+
+def test_a_page_says_where_the_band_and_spc_disagree():
+    from cpmetrics.spc import band_reading
+
+    # the run above the average inside the band (test_a_special_cause_month_inside_the_band)
+    spc = xmr(monthly([241, 249, 241, 249, 241, 249, 241, 251, 259, 251, 259, 251, 259, 251]))
+    said = band_reading(spc, ReferenceBand(250, 4))
+    assert said[1].startswith("The band and SPC disagree in 14 of the 14 months with process "
+                              "limits: 14 months within the band are special cause variation "
+                              "(October 2017, November 2017,")
+    assert said[1].endswith("the data show a change the band does not.")
+    # 238 and 263 outside the band but common cause (test_where_the_band_and_spc_disagree)
+    spc = xmr(monthly([246, 258, 243, 252, 238, 263]), "neither")
+    said = band_reading(spc, ReferenceBand(250, 4))
+    assert said[0].startswith("The process limits (210.1 to 289.9) reach beyond the band")
+    assert said[1] == (
+        "The band and SPC disagree in two of the 6 months with process limits: two months "
+        "outside the band (240 to 260) are common cause variation (February 2018, March 2018): "
+        "within the process limits, such months come by chance and are not a sign of change.")
+    tight = xmr(monthly([249, 251] * 6))
+    assert band_reading(tight, ReferenceBand(250, 4))[1].startswith(
+        "The band and SPC agree in every one of the 12 months")

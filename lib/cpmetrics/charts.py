@@ -199,8 +199,10 @@ def _legend(ax, ncols: int = 3, **_: object) -> None:
                ncols=ncols)
 
 
-def cohort_chart(trend: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
-    """Children on a plan each month end, the reference band, last year, months outside it."""
+def cohort_chart(trend: pd.DataFrame, threshold: int | None = None, practice_changes=None
+                 ) -> tuple[Figure, str]:
+    """Children on a plan each month end, the reference band, last year, months outside it, and
+    each practice change (params `{date, label}`) as a labelled vertical line."""
     t = trend.dropna(subset=["on_plan"])
     safe = _Safe(t[["on_plan", "same_month_last_year"]], threshold)
     fig, ax = _figure()
@@ -223,6 +225,7 @@ def cohort_chart(trend: pd.DataFrame, threshold: int | None = None) -> tuple[Fig
     shown_out = outside & ~safe.hidden("on_plan")
     ax.scatter(x[shown_out], now[shown_out], s=60, color=ORANGE, zorder=3,
                label="Outside the band")
+    drawn = _mark_changes(ax, practice_changes, t.index)
     ax.yaxis.grid(True, color=GRID)
     ax.set_ylabel("Children on a plan at month end", fontsize=FONT)
     ax.set_xlabel("Month end", fontsize=FONT)
@@ -243,12 +246,13 @@ def cohort_chart(trend: pd.DataFrame, threshold: int | None = None) -> tuple[Fig
            f"{t.index[0]:%B %Y} to {last:%B %Y}, against a shaded reference band "
            f"{trend.attrs.get('band', '')}. The latest figure is {safe.say('on_plan', n - 1)}; "
            f"{n_out} of {n} months were outside the band"
-           + (": " + ", ".join(out_words) if n_out else "") + ".")
+           + (": " + ", ".join(out_words) if n_out else "") + "." + _changes_words(drawn))
     return fig, alt
 
 
-def starts_ends_chart(trend: pd.DataFrame, threshold: int | None = None) -> tuple[Figure, str]:
-    """Plans started and ended in each month."""
+def starts_ends_chart(trend: pd.DataFrame, threshold: int | None = None, practice_changes=None
+                      ) -> tuple[Figure, str]:
+    """Plans started and ended in each month, and each practice change as a labelled line."""
     t = trend.dropna(subset=["starts"])
     safe = _Safe(t[["starts", "ended"]], threshold)
     fig, ax = _figure()
@@ -258,6 +262,7 @@ def starts_ends_chart(trend: pd.DataFrame, threshold: int | None = None) -> tupl
         ax.bar(pos + shift, safe.num(col).fillna(0), 0.4, color=colour, label=label)
         _small_bars(ax, pos + shift, safe.hidden(col), 0.4, colour, threshold)
     ax.set_xticks(pos[::3], [f"{m:%b %y}" for m in t.index[::3]])
+    drawn = _mark_changes(ax, practice_changes, t.index, pos)
     ax.yaxis.grid(True, color=GRID)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Plans in the month", fontsize=FONT)
@@ -277,7 +282,7 @@ def starts_ends_chart(trend: pd.DataFrame, threshold: int | None = None) -> tupl
     alt = (f"Bar chart of plans started and ended in each month from {t.index[0]:%B %Y} to "
            f"{t.index[-1]:%B %Y}. In the last 12 months {ss} plans started and {se} ended."
            + (f" Months with fewer than {threshold} are hatched." if
-              safe.any("starts") or safe.any("ended") else ""))
+              safe.any("starts") or safe.any("ended") else "") + _changes_words(drawn))
     return fig, alt
 
 
@@ -460,10 +465,11 @@ def replan_quarter_chart(quarters: pd.DataFrame, benchmark: pd.DataFrame | None 
 
 def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
                   threshold: int | None = None,
-                  comparators: Mapping[str, float | None] | None = None
-                  ) -> tuple[Figure, str]:
+                  comparators: Mapping[str, float | None] | None = None,
+                  practice_changes=None) -> tuple[Figure, str]:
     """Rolling 12-month share of starts that were second or subsequent, with its interval,
-    England's published figure and any named councils' ({name: value})."""
+    England's published figure, any named councils' ({name: value}) and each practice change
+    (params `{date, label}`) as a labelled vertical line."""
     england, _ = _bench(benchmark)
     safe = _Safe(rolling[["n", "of", "pct", "ci_low", "ci_high"]], threshold)
     pct, lo, hi = safe.num("pct"), safe.num("ci_low"), safe.num("ci_high")
@@ -472,6 +478,7 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
                     label="95% interval")
     ax.plot(rolling.index, pct, color=DARK_BLUE, lw=2.5, label="Rolling 12 months, this council")
     _published_lines(ax.axhline, england, None, comparators)
+    drawn = _mark_changes(ax, practice_changes, pd.DatetimeIndex(rolling.index))
     ax.yaxis.grid(True, color=GRID)
     _pct_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
@@ -491,7 +498,8 @@ def rolling_chart(rolling: pd.DataFrame, benchmark: pd.DataFrame | None = None,
            f"or subsequent, from {rolling.index[0]:%B %Y} ({safe.say('pct', 0, _p)}) to "
            f"{rolling.index[-1]:%B %Y} ({safe.say('pct', n, _p)}), with a shaded 95% interval"
            + gaps + (f"; England's published figure is {england:.1f}%" if england else "")
-           + "".join(f"; {w}" for w in _comparator_words(comparators)) + ".")
+           + "".join(f"; {w}" for w in _comparator_words(comparators)) + "."
+           + _changes_words(drawn))
     return fig, alt
 
 
@@ -921,3 +929,183 @@ def pathway_trend_chart(by_month: pd.DataFrame, what: str, *, ylabel: str,
               if neighbours is not None and not pd.isna(neighbours) else "")
            + "".join(f"; {w}" for w in _comparator_words(comparators)) + ".")
     return fig, alt
+# ---- practice changes and statistical process control ------------------------------------------
+
+#: how each kind of month is drawn on an SPC chart: colour, marker, size, legend label
+SPC_MARKS = {
+    "": (DARK_GREY, "o", 22, "Common cause variation"),
+    "special cause, improving": (DARK_BLUE, "^", 70, "Special cause, improving"),
+    "special cause, concerning": (ORANGE, "s", 60, "Special cause, concerning"),
+    "special cause, neither": (DARK_PINK, "D", 50,
+                               "Special cause, neither better nor worse"),
+}
+
+
+def _changes_in(practice_changes, first: pd.Timestamp, last: pd.Timestamp) -> list:
+    """The practice changes (params `{date, label}`) that fall within a chart's months."""
+    from cpmetrics.before_since import changes
+
+    start = first - pd.offsets.MonthBegin(1) if first.day != 1 else first
+    return [c for c in changes(practice_changes or ()) if start <= c.date <= last]
+
+
+def _mark_changes(ax, practice_changes, months: pd.DatetimeIndex,
+                  positions: np.ndarray | None = None) -> list[str]:
+    """A dashed vertical line at each practice change within the chart's months, labelled with
+    its name; `positions` when the x axis is bar positions, one a month. Returns the names."""
+    if not len(months):
+        return []
+    drawn = []
+    for c in _changes_in(practice_changes, months[0], months[-1]):
+        if positions is None:
+            x = c.date
+        else:  # between the bars of the month before and the month of the change
+            k = int(months.searchsorted(c.date))
+            days = (c.date + pd.offsets.MonthEnd(0)).day
+            x = positions[min(k, len(positions) - 1)] - 0.5 + (c.date.day - 1) / days
+        ax.axvline(x, color=DARK_GREY, lw=1.2, ls=(0, (4, 2)), zorder=1)
+        ax.text(x, 0.98, f"{_wrap_label(c.label, 24)} ", transform=ax.get_xaxis_transform(),
+                rotation=90, ha="right", va="top", fontsize=FONT - 1, color=DARK_GREY)
+        drawn.append(c.name)
+    return drawn
+
+
+def _changes_words(drawn: list[str]) -> str:
+    if not drawn:
+        return ""
+    return (" A dashed vertical line marks each change of practice: " + "; ".join(drawn) + ".")
+
+
+def spc_chart(spc: pd.DataFrame, threshold: int | None = None, practice_changes=None
+              ) -> tuple[Figure, str]:
+    """An XmR chart (`spc.monthly`): each month's value, marked by what it shows (common cause,
+    or special cause improving, concerning or neither), each phase's centre line and process
+    limits, and the practice changes it is rebased at.
+
+    A limit that a count or a share cannot reach (below 0, above 100%) is drawn at 0 or 100%
+    and the chart says so. With `threshold`, a month whose count is small is not drawn (a
+    hollow marker in a hatched strip for a count, `[c]` for a share) and its centre and limits
+    are not said.
+    """
+    from cpmetrics import spc as s
+
+    measure = spc.attrs.get("measure")
+    table = s.pack_table(spc, digits=None)
+    safe = _Safe(table, threshold, **s.DISCLOSURE[measure])
+    share = measure not in s.COUNTS
+    fig, ax = _figure(8, 4.6)
+    x = pd.DatetimeIndex(table["month_end"])
+    value = safe.num("value")
+    signal = table["signal"].fillna("").astype(str).to_numpy()
+    hidden = safe.hidden("value")
+    ax.plot(x, value, color=GRID, lw=1.5, zorder=2)
+    for kind, (colour, marker, size, label) in SPC_MARKS.items():
+        at = (signal == kind) & ~hidden & value.notna().to_numpy()
+        if at.any() or kind == "":
+            ax.scatter(x[at], value[at], s=size, color=colour, marker=marker, zorder=3,
+                       label=label)
+    notes = []
+    lowest = np.inf
+    for _, f in spc.groupby("phase", sort=True):
+        if pd.isna(f["upper"].iloc[0]):
+            continue
+        xs = pd.DatetimeIndex(f["month_end"])
+        lo, hi, mid = f["lower"].iloc[0], f["upper"].iloc[0], f["centre"].iloc[0]
+        lowest = min(lowest, lo)
+        first = not any(line.get_label() == "Average (centre line)" for line in ax.lines)
+        ax.plot(xs, [mid] * len(xs), color=DARK_BLUE, lw=1.5,
+                label="Average (centre line)" if first else None)
+        below = f" (lower, {s._figure(lo, measure)}, drawn at 0)" if lo < 0 else ""
+        ax.plot(xs, [max(lo, 0.0)] * len(xs), color=DARK_GREY, lw=1, ls="--",
+                label=f"Process limits{below}" if first else None)
+        ax.plot(xs, [min(hi, 100.0) if share else hi] * len(xs), color=DARK_GREY, lw=1,
+                ls="--")
+        if lo < 0:
+            notes.append(s.NEGATIVE.format(lower=s._figure(lo, measure),
+                                           what="a share" if share else "a count"))
+        if share and hi > 100:
+            notes.append(f"The upper process limit ({hi:.1f}%) is above 100%, which a share "
+                         "cannot be: it is drawn at 100%.")
+    if hidden.any():
+        if share:
+            for xx in x[hidden]:
+                ax.text(xx, 0, HIDDEN_MARK, ha="center", va="bottom", fontsize=FONT - 1,
+                        color=DARK_GREY)
+            ax.plot([], [], ls="none", marker="$[c]$", ms=14, color=DARK_GREY,
+                    label=f"Not shown: fewer than {threshold} re-plans or starts")
+        else:
+            ax.axhspan(0, threshold, facecolor="none", edgecolor=GRID, hatch="////", lw=0,
+                       label=f"Fewer than {threshold} (not shown exactly)")
+            ax.scatter(x[hidden], [threshold / 2] * int(hidden.sum()), s=30,
+                       facecolors="none", edgecolors=DARK_GREY, zorder=3)
+    drawn = _mark_changes(ax, practice_changes, x)
+    ax.yaxis.grid(True, color=GRID)
+    if share:
+        _pct_axis(ax.yaxis)
+    ax.set_ylabel(s.LABELS[measure] if not share else "Re-plans, % of the month's starts",
+                  fontsize=FONT)
+    ax.set_xlabel("Month", fontsize=FONT)
+    shown = value.dropna()
+    floor = min(shown.min() if len(shown) else np.inf, lowest)
+    top = max(shown.max() if len(shown) else 0, 0)
+    # from 0 for a share, a limit below 0, or data that reach down towards 0 anyway
+    if share or hidden.any() or not np.isfinite(floor) or floor < 0.5 * top:
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_ylim(bottom=max(0.0, float(floor) * 0.9))
+    _legend(ax, ncols=3)
+    title, words = _spc_title(spc, measure)
+    if len(x):
+        _title(ax, title, f"Month ends {x[0]:%b %Y} to {x[-1]:%b %Y}. Solid line: the average;"
+                          " dashed: the process limits")
+    else:
+        _title(ax, title)
+    alt = (f"Statistical process control (XmR) chart of {s.LABELS[measure].lower()} each month"
+           + (f" from {x[0]:%B %Y} to {x[-1]:%B %Y}" if len(x) else "") + ". " + words
+           + _spc_special_words(table, safe)
+           + (f" Months resting on fewer than {threshold} plans are not shown." if hidden.any()
+              else "")
+           + _changes_words(drawn) + "".join(f" {n}" for n in dict.fromkeys(notes)))
+    return fig, alt
+
+
+def _spc_title(spc: pd.DataFrame, measure: str) -> tuple[str, str]:
+    """The chart's title (the finding) and the phases' centre and limits in words."""
+    from cpmetrics import spc as s
+
+    short = {"on_plan": "Children on a plan", "starts": "Plans started each month",
+             "replan_share": "Re-plan share of each month's starts"}[measure]
+    if spc.empty:
+        return f"{short}: no months to chart", ""
+    phases = s.phase_summary(spc)
+    judged = phases[phases["upper"].notna()]
+    words = []
+    for _, p in phases.iterrows():
+        when = s._months(p["first_month"], p["last_month"])
+        if pd.isna(p["upper"]):
+            words.append(f"{when}: no process limits yet ({p['note']}).")
+        else:
+            words.append(f"{when}: average {s._figure(p['centre'], measure)}, process limits "
+                         f"{p['lower']:.1f} to {s._figure(p['upper'], measure)}.")
+    if judged.empty:
+        return f"{short}: too few months to set process limits", " ".join(words)
+    special = int((judged["improving"] + judged["concerning"] + judged["neither"]).sum())
+    months = int(judged["months"].sum())
+    show = "shows" if special == 1 else "show"
+    title = (f"{short}: every month is common cause variation" if not special else
+             f"{short}: {s._count(special)} of {months} months {show} special cause variation")
+    last = phases.iloc[-1]
+    if pd.isna(last["upper"]) and last["phase"] > 1:
+        label = str(last["change"]).split(" (")[0]
+        title += f"; too early to judge since {label}"
+    return title, " ".join(words)
+
+
+def _spc_special_words(table: pd.DataFrame, safe: _Safe) -> str:
+    """The special cause months in words (a hidden month's reading is not given)."""
+    rows = [(m, sig) for i, (m, sig) in enumerate(zip(table["month_end"], table["signal"],
+                                                       strict=True))
+            if sig and not safe.hidden("value")[i]]
+    if not rows:
+        return " No month shown is special cause variation."
+    return " Special cause months: " + "; ".join(f"{m:%b %Y} ({sig})" for m, sig in rows) + "."

@@ -162,6 +162,16 @@ def comparator_lines(pub: dict) -> dict[str, float | None]:
     return {c["name"]: c["value"] for c in pub.get("comparators", [])}
 
 
+def comparators_at(comparators: Sequence[str | int], measure: str, at: DateLike
+                   ) -> dict[str, float | None]:
+    """Named councils' published figures for one measure in the year to compare with at `at`, as
+    {name: value} for the charts' `comparators=` (empty without comparators)."""
+    if not comparators:
+        return {}
+    return comparator_lines({"comparators": comparator_figures(
+        comparators, measure, comparison_year(at, measure))})
+
+
 def published_standing(la: str, measure: str, at: DateLike) -> dict:
     """Where the council stands nationally on a published measure, in the year to compare with at
     `at` (`comparison_year`): LAIT's rank and quartile band, and the change since the year before.

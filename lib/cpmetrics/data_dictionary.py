@@ -95,8 +95,9 @@ COLUMNS: dict[str, Column] = {
     "pct": Column("Per cent", "The number as a percentage of the whole", _PCT),
     "ci_low": Column("95% interval from", "The lower end of " + _CI, _PCT),
     "ci_high": Column("95% interval to", "The upper end of " + _CI, _PCT),
-    "value": Column("This period", "The figure for the reporting period, in the row's unit",
-                    "as the row's unit"),
+    "value": Column("Figure", "The row's figure: for the reporting period in the headline"
+                    " table, for the month in an SPC table; in the row's unit (an SPC table's"
+                    " unit is its title's)", "as the row's unit"),
     "year_ago_n": Column("A year ago: number", "The number a year before the reporting date",
                          _COUNTED),
     "year_ago_of": Column("A year ago: out of", "The whole it was out of a year before",
@@ -109,10 +110,62 @@ COLUMNS: dict[str, Column] = {
                           " percentage of all children on a plan", _PCT),
     "same_month_last_year": Column("Same month last year", "Children on a plan at the same"
                                    " month end a year before", "children"),
-    "lower": Column("Band from", "The lower edge of the reference band (the reference level"
-                    " less the tolerance)", "children"),
-    "upper": Column("Band to", "The upper edge of the reference band (the reference level plus"
-                    " the tolerance)", "children"),
+    "lower": Column("Lower limit", "The lower edge of the reference band (the reference level"
+                    " less the tolerance), or in an SPC table the lower process limit (the average"
+                    " less 2.66 mean moving ranges; below 0 a chart draws it at 0)",
+                    "as the row's figure"),
+    "upper": Column("Upper limit", "The upper edge of the reference band (the reference level"
+                    " plus the tolerance), or in an SPC table the upper process limit (the"
+                    " average plus 2.66 mean moving ranges)", "as the row's figure"),
+    # statistical process control (XmR charts)
+    "centre": Column("Average (centre line)", "The average of the months of the SPC chart's"
+                     " phase: the months since the last practice change, or every month when"
+                     " there is none", "as the row's figure"),
+    "signal": Column("SPC signal", "What the month shows on the SPC chart: empty for common"
+                     " cause variation, otherwise special cause, improving, concerning or neither"
+                     " (by the measure's polarity)", "text"),
+    # before and since a practice change
+    "change": Column("Practice change", "The change of practice (the params file's"
+                     " practice_changes) and the day it began", "text"),
+    "before": Column("Before: dates", "The days before the change the figures are counted"
+                     " over: the 12 months before it, fewer where the data begin later",
+                     "text"),
+    "before_n": Column("Before: number", "The count the figure before rests on: plans started,"
+                       " re-plans, or plans that had lasted two years or more", "plans"),
+    "before_of": Column("Before: out of", "What the share before is out of: plans started or"
+                        " plans ended", "plans"),
+    "before_value": Column("Before", "The figure over the months before the change, in the"
+                           " row's unit", "as the row's unit"),
+    "before_low": Column("Before: interval from", "The lower end of the figure before's 95%"
+                         " interval (for children on a plan, the lower process limit of the"
+                         " months before)", "as the row's unit"),
+    "before_high": Column("Before: interval to", "The upper end of the figure before's 95%"
+                          " interval (for children on a plan, the upper process limit of the"
+                          " months before)", "as the row's unit"),
+    "since": Column("Since: dates", "The days from the change to the reporting date (or to the"
+                    " day before the next change)", "text"),
+    "since_n": Column("Since: number", "The count the figure since rests on: plans started,"
+                      " re-plans, or plans that had lasted two years or more", "plans"),
+    "since_of": Column("Since: out of", "What the share since is out of: plans started or plans"
+                       " ended", "plans"),
+    "since_value": Column("Since", "The figure over the months since the change, in the row's"
+                          " unit", "as the row's unit"),
+    "since_low": Column("Since: interval from", "The lower end of the figure since's 95%"
+                        " interval", "as the row's unit"),
+    "since_high": Column("Since: interval to", "The upper end of the figure since's 95%"
+                         " interval", "as the row's unit"),
+    "difference": Column("Difference", "Since less before, given only once the change is old"
+                         " enough to judge (6 months and 30 plans)", "as the row's unit"),
+    "difference_low": Column("Difference: interval from", "The lower end of the difference's"
+                             " 95% interval (MOVER, from the two figures' intervals)",
+                             "as the row's unit"),
+    "difference_high": Column("Difference: interval to", "The upper end of the difference's"
+                              " 95% interval (MOVER, from the two figures' intervals)",
+                              "as the row's unit"),
+    "interval": Column("Interval", "How the row's intervals are worked out", "text"),
+    "reading": Column("What it says", "What the row can say: too early to judge, no difference"
+                      " beyond chance, or higher or lower since the change beyond chance",
+                      "text"),
     "rate_per_10k": Column("Per 10,000 children", "Children on a plan per 10,000 children aged"
                            " 0-17 (ONS mid-year population estimates)",
                            "per 10,000 children aged 0-17"),
@@ -161,6 +214,26 @@ COLUMNS: dict[str, Column] = {
     "neighbours_on_plan_pct": Column(
         "Statistical neighbours: children on a plan (%)", "The statistical neighbours' mean"
         " published share of children on a plan in this duration band", _PCT),
+    "national_value": Column(
+        "Council's published figure", "The council's own figure in DfE's published tables for"
+        " the year of published figures, which its national rank and band are of",
+        "as the row's unit"),
+    "national_rank": Column(
+        "National rank", "The council's rank among all councils with a published figure that"
+        " year, 1 the best by the measure's polarity (as DfE's LAIT); a dash where neither"
+        " direction is better", "text"),
+    "national_band": Column(
+        "Quartile band", "The council's quartile band among all councils, A (the best quarter)"
+        " to D (the worst), as DfE's LAIT", "text"),
+    "national_polarity": Column(
+        "Which way is better", "The measure's polarity, as DfE's LAIT: higher is better, lower"
+        " is better, or neither", "text"),
+    "national_change": Column(
+        "Change since the year before", "The council's published figure less its figure the"
+        " year before", "as the row's unit"),
+    "national_direction": Column(
+        "Better or worse", "Whether the change since the year before is better or worse by the"
+        " measure's polarity (up or down where neither is better)", "text"),
     "vs_england": Column(
         "Compared with England", "Whether England's figure lies outside this council's 95%"
         " interval: higher or lower beyond chance, or within chance", "text"),

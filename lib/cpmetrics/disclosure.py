@@ -179,7 +179,8 @@ def suppress_table(
                 out[c] = col.astype(object).where(~hidden[c], f"<{threshold}")
         elif kind == "text":
             col = df[c]
-            if col.map(lambda v: isinstance(v, str) and " of " in v).any():
+            # a plain loop: `map` keeps an empty string column's dtype, which cannot `any()`
+            if any(isinstance(v, str) and " of " in v for v in col):
                 out[c] = col.map(lambda v: suppress_text(v, threshold) if isinstance(v, str) else v)
     any_hidden = (
         pd.concat(hidden.values(), axis=1).any(axis=1)

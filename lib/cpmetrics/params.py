@@ -13,10 +13,17 @@ period_start: "2018-04-01"    # optional; default 1 April before period_end
 data_to: "2018-09-30"         # optional; the date the data were extracted (`coverage`)
 comparators: ["Cheshire East"]  # optional; councils drawn beside neighbours and England
 visit_standard_working_days: 10  # optional; the local standard for statutory visits (default 10)
+practice_changes:             # optional; each marked on the monthly charts, SPC rebased at it
+  - date: "2018-09-01"        #   the day the new practice began, quoted
+    label: "Restorative conferences"
 ```
 
 `comparators` names councils by DfE's LA name (any case) or DfE number; each
 is checked against the shipped DfE tables and kept as its DfE number.
+`practice_changes` is a list of `{date, label}`: the day a change of practice
+began and a short name for it (each shown on the charts and in the "before
+and since" section). A date after the reporting date is kept: the pack says
+nothing has happened since it yet.
 
 A file that breaks a rule stops the pack with one line naming the file, the
 key and what is wrong (InputError, exit code 2). Unknown keys are refused so
@@ -39,7 +46,9 @@ from cpmetrics.periods import Period
 
 REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
 OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators",
-            "visit_standard_working_days")
+            "visit_standard_working_days", "practice_changes")
+#: the longest label a practice change may have: it is written on the charts
+LABEL_MAX = 60
 SN_GROUPINGS = ("auto", "april_2021", "may_2025")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -72,6 +81,9 @@ class Params:
         v = self.visit_standard_working_days
         return VISIT_STANDARD if v is None else v
 
+    #: changes of practice, each `{"date": "YYYY-MM-DD", "label": ...}`, in date order
+    practice_changes: tuple[dict[str, str], ...] = ()
+
     @property
     def period(self) -> Period:
         """The reporting period P0..D."""
@@ -90,8 +102,9 @@ class Params:
     def notebook_parameters(self, pack_dir: Path | None) -> dict[str, Any]:
         """What papermill injects into each notebook's `parameters` cell (never child-level).
 
-        `comparators` (DfE numbers) and `visit_standard_working_days` only when the params
-        file gives them: a notebook whose parameters cell does not declare them then runs as
+        `comparators` as DfE numbers and `practice_changes` as a list of `{date, label}`
+        (every notebook declares both); `visit_standard_working_days` only when the params
+        file gives it: a notebook whose parameters cell does not declare it then runs as
         before, without papermill's warning.
         """
         return {
@@ -104,7 +117,8 @@ class Params:
             "suppression_threshold": self.suppression_threshold,
             "show_child_level": False,
             "data_to": self.data_to.date().isoformat() if self.data_to is not None else None,
-            **({"comparators": list(self.comparators)} if self.comparators else {}),
+            "comparators": list(self.comparators),
+            "practice_changes": [dict(c) for c in self.practice_changes],
             **({"visit_standard_working_days": self.visit_standard_working_days}
                if self.visit_standard_working_days is not None else {}),
             "pack_dir": str(pack_dir) if pack_dir is not None else None,
@@ -157,6 +171,43 @@ def _comparators(file: Path, value: Any, la: str) -> tuple[str, ...]:
         if code not in out:
             out.append(code)
     return tuple(out)
+
+
+def _practice_changes(file: Path, value: Any) -> tuple[dict[str, str], ...]:
+    """The practice changes as `{"date": "YYYY-MM-DD", "label": ...}`, in date order."""
+    key = "key practice_changes"
+    example = '[{date: "2018-09-01", label: "Restorative conferences"}]'
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError(file, key, f"{value!r} is not a list of changes, e.g. {example}")
+    out = []
+    for i, item in enumerate(value, start=1):
+        place = f"{key}, item {i}"
+        if not isinstance(item, dict):
+            raise InputError(file, place, f"{item!r} is not a change: give its date and label, "
+                                          f"e.g. {example}")
+        unknown = sorted(str(k) for k in item if k not in ("date", "label"))
+        if unknown:
+            raise InputError(file, place, f"unknown setting {unknown[0]!r} (a change has only "
+                                          "date and label)")
+        if item.get("date") is None:
+            raise InputError(file, place, "no date: give the day the change began")
+        day = _date(file, f"practice_changes, item {i}, date", item["date"])
+        label = item.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(file, place, "no label: name the change, e.g. \"Restorative "
+                                          "conferences\"")
+        if len(label.strip()) > LABEL_MAX:
+            raise InputError(file, place, f"label is {len(label.strip())} characters: at most "
+                                          f"{LABEL_MAX} fit on a chart")
+        out.append({"date": day.date().isoformat(), "label": " ".join(label.split())})
+    dates = [c["date"] for c in out]
+    twice = sorted({d for d in dates if dates.count(d) > 1})
+    if twice:
+        raise InputError(file, key, f"two changes on {twice[0]}: give one, naming both in its "
+                                    "label")
+    return tuple(sorted(out, key=lambda c: c["date"]))
 
 
 def load_params(file: str | Path) -> Params:
@@ -221,6 +272,7 @@ def load_params(file: str | Path) -> Params:
         visit_standard_working_days=_number(
             file, "visit_standard_working_days", raw["visit_standard_working_days"], whole=True,
             minimum=1) if raw.get("visit_standard_working_days") is not None else None,
+        practice_changes=_practice_changes(file, raw.get("practice_changes")),
     )
     try:
         params.period  # noqa: B018 - checks P0 <= D

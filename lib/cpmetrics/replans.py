@@ -8,6 +8,8 @@ subsequent when `is_replan` is true (metrics.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -195,16 +197,22 @@ def return_profile(tables: Tables, period: Period) -> pd.DataFrame:
 
 
 def replan_benchmark(plans: pd.DataFrame, period: Period, la: str,
-                     sn_grouping: str | None = None) -> pd.DataFrame:
+                     sn_grouping: str | None = None, comparators: Sequence[str | int] = ()
+                     ) -> pd.DataFrame:
     """This year's share of starts that are re-plans beside the latest published neighbours' and
-    England's figures (D3 `CPP_subsequent_percent`)."""
+    England's figures (D3 `CPP_subsequent_percent`), then each named comparator council's (a
+    row each, after England's: "Cheshire East, 2016-17")."""
     s = started(plans, period)
     own = Proportion(int(s["is_replan"].sum()), len(s))
-    pub = published_figure(la, "starts_second_or_subsequent_pct", period.end, sn_grouping)
+    pub = published_figure(la, "starts_second_or_subsequent_pct", period.end, sn_grouping,
+                           comparators)
     rows = proportion_rows({f"This council, {period.label()}": own}, label="area")
+    named = [(f"{c['name']}, {pub['year_label']}"
+              + ("" if c["value"] is not None else " (not published)"), c["value"])
+             for c in pub["comparators"]]
     extra = pd.DataFrame({
-        "area": [neighbours_area(pub), f"England, {pub['year_label']}"],
-        "pct": [pub["neighbours"], pub["england"]],
+        "area": [neighbours_area(pub), f"England, {pub['year_label']}", *(a for a, _ in named)],
+        "pct": [pub["neighbours"], pub["england"], *(v for _, v in named)],
     })
     out = pd.concat([rows, extra], ignore_index=True)
     out["area"] = out["area"].astype("string")

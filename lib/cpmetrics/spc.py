@@ -419,3 +419,198 @@ def measure_spc(series: pd.DataFrame, measure: str, *,
     """The XmR chart of one measure of `series.monthly_series`, with the measure's polarity."""
     return xmr(monthly_values(series, measure), POLARITY[measure],
                practice_changes=practice_changes, **options)
+
+
+# ---- a data set's monthly measures on an XmR chart, as a page shows them ----------------------
+
+#: months on a page's SPC chart: the same 24 as the reference band chart beside it
+MONTHS = 24
+#: the measures counted in whole numbers (the rest are percentages)
+COUNTS = ("on_plan", "starts")
+#: how `disclosure.suppress_table` reads each measure's `pack_table` (`show_table(**...)`): the
+#: month's value is a count (or a share resting on `n` and `of`), and the centre and limits are
+#: hidden with it, in the month whose count is small
+DISCLOSURE: dict[str, dict[str, tuple[str, ...]]] = {
+    "on_plan": {"derived": ("centre",)},
+    "starts": {"derived": ("centre",)},
+    "replan_share": {"derived": ("value", "centre")},
+}
+#: what each measure is a number of, in a sentence ("averaged 248.5 children")
+UNITS = {"on_plan": " children", "starts": " plans", "replan_share": "%"}
+#: each measure as the subject of a sentence
+WHAT = {"on_plan": "the number of children on a plan at the month end",
+        "starts": "the number of plans started in the month",
+        "replan_share": "the share of the month's starts that were re-plans"}
+NEITHER_WAY = "neither better nor worse: this measure has no better direction"
+NEGATIVE = ("The lower process limit ({lower}) is below zero, which {what} cannot be: the chart "
+            "starts at 0.")
+_SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _count(n: int, what: str = "") -> str:
+    """A small number in words, as a report writes it ("three months"; "12 months")."""
+    word = _SMALL[n] if 0 <= n < len(_SMALL) else f"{n:,}"
+    if not what:
+        return word
+    return f"{word} {what}" + ("" if n == 1 else "s")
+
+
+def monthly(tables, end: DateLike, measure: str, *,
+            practice_changes: Iterable[DateLike | Mapping] = (), months: int = MONTHS
+            ) -> pd.DataFrame:
+    """The XmR chart (`xmr`) of one measure over the last `months` month ends to `end` that the
+    data cover (as `cohort.cohort_trend`), rebased at each practice change.
+
+    Adds `n` and `of`, the counts a re-plan share rests on (re-plans and plans started in
+    the month; empty for a count). The last month is the month end on or before `end`.
+    """
+    from cpmetrics.coverage import first_date
+    from cpmetrics.periods import month_end
+    from cpmetrics.series import monthly_series
+
+    if measure not in UNITS:
+        raise ValueError(f"no monthly SPC chart for {measure!r}: one of {', '.join(UNITS)}")
+    d = as_date(end)
+    last = d if d == month_end(d) else month_end(d) - pd.offsets.MonthEnd(1)
+    first = last - pd.offsets.MonthEnd(months - 1)
+    start = first_date(tables)
+    if start is not None:
+        first = max(first, start + pd.offsets.MonthEnd(0))
+    s = monthly_series(tables.plans, first, last) if first <= last else \
+        monthly_series(tables.plans, last, last).iloc[:0]
+    out = measure_spc(s, measure, practice_changes=practice_changes or ())
+    share = measure == "replan_share"
+    out["n"] = pd.array(s["starts_second_or_subsequent"].to_numpy() if share else
+                        [pd.NA] * len(out), dtype="Int64")
+    out["of"] = pd.array(s["starts"].to_numpy() if share else [pd.NA] * len(out), dtype="Int64")
+    out.attrs["measure"] = measure
+    return out
+
+
+def pack_table(spc: pd.DataFrame, digits: int | None = 1) -> pd.DataFrame:
+    """What a pack keeps of a `monthly` chart: `month_end, value, centre, lower, upper, signal`
+    (signal empty for common cause; a count's value a whole number; the rest to `digits`
+    decimal places, as a page shows them, or unrounded with None); a re-plan share also has
+    the counts it rests on, `n` and `of`, before its value. Show it with
+    `show_table(..., **DISCLOSURE[measure])`."""
+    measure = spc.attrs.get("measure")
+    out = spc[list(PACK_COLUMNS)].copy()
+    out["signal"] = out["signal"].fillna("")
+    if digits is not None:
+        for c in ("value", "centre", "lower", "upper"):
+            out[c] = out[c].round(digits)
+    if measure in COUNTS:
+        out["value"] = out["value"].round().astype("Int64")
+    if measure == "replan_share":
+        out.insert(1, "n", spc["n"])
+        out.insert(2, "of", spc["of"])
+    out.attrs["measure"] = measure
+    return out
+
+
+def _months(first: pd.Timestamp, last: pd.Timestamp) -> str:
+    return f"{first:%B %Y}" if first == last else f"{first:%B %Y} to {last:%B %Y}"
+
+
+def _figure(v: float, measure: str) -> str:
+    return f"{v:.1f}{UNITS[measure]}"
+
+
+def reading(spc: pd.DataFrame, band: Band | None = None, *, measure: str | None = None
+            ) -> list[str]:
+    """What an SPC chart says, in sentences a committee reads: each phase's months, average and
+    limits and how many months are special cause (improving, concerning, or neither), and what
+    cannot be said yet; with the council's `band`, where the band and SPC disagree
+    (`band_reading`). Months' own values are not given (disclosure: the table has them)."""
+    if band is not None:
+        return reading(spc, measure=measure) + band_reading(spc, band)
+    measure = measure or spc.attrs.get("measure")
+    what = WHAT[measure]
+    if spc.empty:
+        return [f"There are no months of {what} to chart."]
+    polarity = POLARITY[measure]
+    out = []
+    for _, p in phase_summary(spc).iterrows():
+        months = _months(p["first_month"], p["last_month"])
+        if pd.isna(p["upper"]):
+            n = int(p["baseline_points"])
+            note = f"{p['note']} ({months})" if n >= 2 else (
+                f"{_count(n, 'month')} so far ({months}), too few to set process limits; the "
+                "chart cannot yet say whether anything has changed")
+            out.append(f"Since {p['change'] or 'the chart began'}: {note}.")
+            continue
+        since = f"Since {p['change']}, from {months}" if p["phase"] > 1 else f"From {months}"
+        text = (f"{since}, {what} averaged {_figure(p['centre'], measure)}, with process "
+                f"limits {p['lower']:.1f} to {_figure(p['upper'], measure)}. ")
+        special = int(p["improving"] + p["concerning"] + p["neither"])
+        of = f"of the {p['months']} months" if p["months"] != 1 else "month"
+        show = "shows" if special == 1 else "show"
+        if not special:
+            text += (f"Every month is common cause variation: nothing in these "
+                     f"{_count(int(p['months']))} months is a sign that the process changed.")
+        elif polarity == "neither":
+            text += (f"{_count(special).capitalize()} {of} {show} special cause variation "
+                     f"({NEITHER_WAY}).")
+        else:
+            text += (f"{_count(special).capitalize()} {of} {show} special cause variation: "
+                     f"{_count(int(p['improving']))} improving, "
+                     f"{_count(int(p['concerning']))} concerning ({polarity}).")
+        if p["note"]:
+            text += f" These are {p['note']}."
+        if p["lower"] < 0:
+            text += " " + NEGATIVE.format(lower=_figure(p["lower"], measure),
+                                          what="a share" if measure not in COUNTS
+                                          else "a count")
+        out.append(text)
+    last = spc.iloc[-1]
+    if pd.isna(last["upper"]):
+        out.append(f"The latest month, {last['month_end']:%B %Y}, cannot be judged yet: "
+                   "its phase has no process limits.")
+    else:
+        out.append(f"The latest month, {last['month_end']:%B %Y}, is {describe(last)}.")
+    return out
+
+
+def band_reading(spc: pd.DataFrame, band: Band) -> list[str]:
+    """Where the council's band and SPC agree and disagree, in sentences: what the process
+    limits say about the band (`band_vs_limits`, on the latest phase with limits) and the months
+    where the two disagree (`band_disagreements`)."""
+    if spc.empty:
+        return ["There are no months to set against the band."]
+    with_limits = spc[spc["upper"].notna()]
+    edges = f"the band ({band.lower:g} to {band.upper:g})"
+    out = []
+    if with_limits.empty:
+        out.append(band_vs_limits(spc, band))
+    else:
+        latest = with_limits[with_limits["phase"] == with_limits["phase"].max()]
+        text = band_vs_limits(latest, band)
+        if latest["phase"].iloc[0] != spc["phase"].max():
+            text = f"Before {spc['change'].iloc[-1]}: {text[0].lower()}{text[1:]}"
+        out.append(text)
+    d = band_disagreements(spc, band)
+    judged = int((spc["value"].notna() & spc["upper"].notna()).sum())
+    common = d[d["finding"].str.startswith(("above", "below"))]
+    special = d[d["finding"].str.startswith("within")]
+
+    def listed(rows: pd.DataFrame) -> str:
+        return ", ".join(f"{m:%B %Y}" for m in rows["month_end"])
+
+    if d.empty:
+        out.append(f"The band and SPC agree in every one of the {judged} months with process "
+                   "limits: each month outside the band is special cause variation, and each "
+                   "month within it common cause.")
+        return out
+    parts = []
+    if len(common):
+        verb = "is" if len(common) == 1 else "are"
+        parts.append(f"{_count(len(common), 'month')} outside {edges} {verb} common cause "
+                     f"variation ({listed(common)}): within the process limits, such months "
+                     "come by chance and are not a sign of change")
+    if len(special):
+        verb = "is" if len(special) == 1 else "are"
+        parts.append(f"{_count(len(special), 'month')} within the band {verb} special cause "
+                     f"variation ({listed(special)}): the data show a change the band does not")
+    out.append(f"The band and SPC disagree in {_count(len(d))} of the {judged} months with "
+               f"process limits: " + "; ".join(parts) + ".")
+    return out

@@ -102,3 +102,36 @@ def _position(p: float, lo95: float, hi95: float, lo998: float, hi998: float) ->
     if p < lo95:
         return "below 95% limit"
     return "within 95% limits"
+
+
+def byar_interval(count: int | float, z: float = Z95) -> tuple[float, float]:
+    """95% interval of a count of events (a Poisson count) by Byar's approximation.
+
+    Lower O(1 - 1/(9O) - z/(3 sqrt O))^3, upper (O+1)(1 - 1/(9(O+1)) + z/(3 sqrt(O+1)))^3:
+    the method Public Health England's tools use for counts, within a hundredth of the
+    exact interval from about 10 events (10 events: 4.79 to 18.39).
+    """
+    o = float(count)
+    if o < 0:
+        raise ValueError(f"count {count} is below 0")
+    lower = 0.0 if o == 0 else o * (1 - 1 / (9 * o) - z / (3 * math.sqrt(o))) ** 3
+    o1 = o + 1
+    upper = o1 * (1 - 1 / (9 * o1) + z / (3 * math.sqrt(o1))) ** 3
+    return max(0.0, lower), upper
+
+
+def mover_difference(before: float, before_ci: tuple[float, float], since: float,
+                     since_ci: tuple[float, float]) -> tuple[float, float, float]:
+    """`since - before` and its interval from each figure's own interval (MOVER).
+
+    The method of variance estimates recovery (Newcombe 1998, method 10, for two
+    proportions with Wilson intervals; Zou and Donner 2008 for rates): the
+    difference's interval reaches as far as each figure's interval allows, so it
+    stays honest for small counts where the plain `± z se` does not. Newcombe's
+    example, 56 of 70 against 48 of 80: 0.2000, 0.0524 to 0.3339.
+    """
+    d = since - before
+    (bl, bh), (sl, sh) = before_ci, since_ci
+    low = d - math.sqrt((since - sl) ** 2 + (bh - before) ** 2)
+    high = d + math.sqrt((sh - since) ** 2 + (before - bl) ** 2)
+    return d, low, high

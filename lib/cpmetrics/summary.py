@@ -6,13 +6,20 @@ D3 (re-plans at start), D5 (on a plan, 2 years or more), LAIT `CPPlans2yrs`
 in the latest year published by the reporting date. A gap to England is
 "beyond chance" when England's figure lies outside the council's 95% Wilson
 interval.
+
+Where the council stands nationally, as DfE's LAIT shows it
+(`comparison.published_standing`): its own published figure in that year, its
+rank among all councils and quartile band A (best) to D by the measure's
+polarity, and the change since the year before. These columns are named
+`national_...`, so disclosure control reads them as published figures (a rank
+of 3 is not a count of three children).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cpmetrics.comparison import published_figure
+from cpmetrics.comparison import published_figure, published_standing
 from cpmetrics.measures import (
     ended_2y_plus,
     on_plan,
@@ -27,7 +34,12 @@ from cpmetrics.tables import Tables
 
 COLUMNS = ["measure", "unit", "n", "of", "value", "ci_low", "ci_high", "year_ago_n",
            "year_ago_of", "year_ago", "neighbours_value", "england_value", "published_year",
-           "vs_england"]
+           "vs_england", "national_value", "national_rank", "national_band", "national_polarity",
+           "national_change", "national_direction"]
+#: the published standing's keys behind each `national_` column
+NATIONAL = {"national_value": "value", "national_rank": "rank_text", "national_band": "band",
+            "national_polarity": "polarity", "national_change": "change",
+            "national_direction": "direction"}
 #: The counts each figure of the headline table rests on, for disclosure control: a row holds
 #: this period's proportion and a year ago's, so a small count a year ago hides only the year
 #: ago's figure (`show_table(..., depends=DEPENDS)`)
@@ -70,10 +82,16 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
     ago_d, ago = d - pd.DateOffset(years=1), period.year_earlier()
     rows = []
 
+    def standing(key: str | None) -> dict:
+        if key is None:
+            return {}
+        s = published_standing(la, key, d)
+        return {col: s[k] for col, k in NATIONAL.items()}
+
     def add(label: str, now: Proportion | None, before: Proportion | None, key: str | None) -> None:
         pub = published_figure(la, key, d, sn_grouping) if key else {}
         ci = now.wilson() if now is not None else None
-        rows.append({
+        rows.append({**standing(key),
             "measure": label, "unit": "%",
             "n": now.n if now is not None else None,
             "of": now.of if now is not None else None,
@@ -90,8 +108,9 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
     n_now, n_ago = on_plan(plans, d), on_plan(plans, ago_d)
     rate_pub = published_figure(la, "on_plan_rate_per_10k", d, sn_grouping)
     rows.append({"measure": "Children on a plan", "unit": "children", "n": n_now, "of": None,
-                 "value": n_now, "year_ago_n": n_ago, "year_ago": n_ago})
-    rows.append({"measure": "Children on a plan per 10,000 children", "unit": "per 10,000",
+                 "value": n_now, "year_ago_n": n_ago, "year_ago": n_ago, **standing("on_plan")})
+    rows.append({**standing("on_plan_rate_per_10k"),
+                 "measure": "Children on a plan per 10,000 children", "unit": "per 10,000",
                  "n": n_now, "value": _rate(n_now, la, d), "year_ago_n": n_ago,
                  "year_ago": _rate(n_ago, la, ago_d),
                  "neighbours_value": rate_pub["neighbours"], "england_value": rate_pub["england"],
@@ -110,9 +129,11 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
     out["measure"] = out["measure"].astype("string")
     for c in ("n", "of", "year_ago_n", "year_ago_of"):
         out[c] = out[c].astype("Int64")
-    for c in ("value", "ci_low", "ci_high", "year_ago", "neighbours_value", "england_value"):
+    for c in ("value", "ci_low", "ci_high", "year_ago", "neighbours_value", "england_value",
+              "national_value", "national_change"):
         out[c] = out[c].astype("float64")
-    for c in ("unit", "published_year", "vs_england"):
+    for c in ("unit", "published_year", "vs_england", "national_rank", "national_band",
+              "national_polarity", "national_direction"):
         out[c] = out[c].astype("string")
     out.attrs.update({"period": period.label(), "grouping": rate_pub["grouping"]})
     return out

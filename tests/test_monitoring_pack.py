@@ -1,0 +1,116 @@
+"""The 2018-09 pack monitors as a committee needs: SPC beside the band, restorative conferences
+marked and judged too early, Cheshire East beside neighbours and England, the national rank
+and band, and the gap in children. Every figure here is the library's on data/synthetic."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from pathlib import Path
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return next(csv.reader(f))
+
+
+def text_of(page: Path) -> str:
+    t = re.sub(r"<style\b.*?</style\s*>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", t)))
+
+
+def test_the_spc_table_of_children_on_a_plan(project_pack):
+    d = project_pack["dir"]
+    path = d / "tables" / "01_spc.csv"
+    assert header(path) == ["month_end", "value", "centre", "lower", "upper", "signal"]
+    spc = rows(path)
+    assert len(spc) == 24
+    assert spc[0] == {"month_end": "2016-10-31", "value": "227", "centre": "248.5",
+                      "lower": "233.0", "upper": "263.9", "signal": "special cause, neither"}
+    # October and November 2017 are the only common cause months of the first phase
+    assert [r["month_end"] for r in spc if r["signal"] == ""] == [
+        "2017-10-31", "2017-11-30", "2018-09-30"]
+    # restorative conferences from 1 September 2018 start a phase of one month: no limits
+    assert spc[-1] == {"month_end": "2018-09-30", "value": "223", "centre": "223.0",
+                       "lower": "", "upper": "", "signal": ""}
+    for name in ("01_spc", "01_spc_starts", "02_spc_replans"):
+        assert (d / "charts" / f"{name}.png").stat().st_size > 10_000
+        alt = (d / "charts" / f"{name}.txt").read_text()
+        assert alt.startswith("Statistical process control (XmR) chart of ")
+        assert "Restorative conferences (1 September 2018)" in alt
+    reading = " ".join(r["paragraph"] for r in rows(d / "tables" / "01_spc_reading.csv"))
+    assert ("The band and SPC disagree in eight of the 23 months with process limits: eight "
+            "months within the band are special cause variation") in reading
+    assert "one month so far (September 2018), too few to set process limits" in reading
+
+
+def test_the_monthly_charts_mark_restorative_conferences(project_pack):
+    d = project_pack["dir"]
+    for name in ("01_cohort_band", "01_starts_ends", "02_rolling"):
+        alt = (d / "charts" / f"{name}.txt").read_text()
+        assert ("A dashed vertical line marks each change of practice: Restorative conferences "
+                "(1 September 2018).") in alt, name
+
+
+def test_before_and_since_says_it_is_too_early(project_pack):
+    d = project_pack["dir"]
+    table = rows(d / "tables" / "01_before_since.csv")
+    assert [r["measure"] for r in table] == [
+        "Children on a plan (mean of the month ends)", "Plans started a month",
+        "Plans started that were re-plans", "Plans ended that had lasted 2 years or more"]
+    assert {r["reading"] for r in table} == {
+        "too early to judge: one month since the change, at least 6 are needed"}
+    assert all(r["difference"] == r["difference_low"] == "" for r in table)
+    replans = table[2]
+    assert (replans["before_n"], replans["before_of"], replans["before_value"],
+            replans["since_n"], replans["since_of"], replans["since_value"]) == (
+        "61", "229", "26.6", "7", "19", "36.8")
+    page = text_of(d / "01_cohort_trend.html")
+    assert ("Restorative conferences began on 1 September 2018: one month of data since it, to "
+            "30 September 2018. That is too early to judge whether anything has changed.") in page
+    assert "a difference between them and the 12 months before is not a finding" in page
+
+
+def test_cheshire_east_beside_neighbours_and_england(project_pack):
+    d = project_pack["dir"]
+    bench = rows(d / "tables" / "02_benchmark.csv")
+    assert [(r["area"], r["pct"]) for r in bench[1:]] == [
+        ("Statistical neighbours' mean, 2016-17 (10 of 10)", "19.8"),
+        ("England, 2016-17", "18.7"), ("Cheshire East, 2016-17", "17.4")]
+    for name in ("02_benchmark", "02_quarters", "02_rolling"):
+        assert "Cheshire East 17.4%" in (d / "charts" / f"{name}.txt").read_text(), name
+
+
+def test_where_the_council_stands_and_the_gap_in_children(project_pack):
+    d = project_pack["dir"]
+    head = {r["measure"]: r for r in rows(d / "tables" / "00_headline.csv")}
+    r = head["Plans started: second or subsequent plan"]
+    assert (r["national_value"], r["national_rank"], r["national_band"], r["national_polarity"],
+            r["national_change"], r["national_direction"]) == (
+        "19.3", "91st of 152", "C", "lower is better", "-7.5", "better")
+    r = head["Plans ended: lasted 2 years or more"]
+    assert (r["national_rank"], r["national_band"], r["national_direction"]) == (
+        "120th of 121", "D", "worse")
+    assert head["Children on a plan"]["national_rank"] == "-"  # neither way is better
+    said = " ".join(r["paragraph"] for r in rows(d / "tables" / "00_narrative.csv"))
+    assert ("To match the statistical neighbours' 19.8%, about 7 fewer of this year's 113 plans "
+            "would have been re-plans (29 were, 25.7%).") in said
+
+
+def test_without_a_practice_change_the_page_says_there_is_none(project_sample_pack):
+    d = project_sample_pack
+    assert rows(d / "tables" / "01_before_since.csv") == []
+    said = rows(d / "tables" / "01_before_since_reading.csv")
+    assert said[0]["paragraph"].startswith("No practice change is given in the params file")
+    # the sample's months rest on counts below 5: their shares, centres and limits are hidden
+    spc = rows(d / "tables" / "02_spc_replans.csv")
+    assert spc and all(r["value"] in ("[c]", "") for r in spc if r["n"] == "<5"
+                       or r["of"] == "<5")
+    assert header(d / "tables" / "01_spc.csv") == ["month_end", "value", "centre", "lower",
+                                                    "upper", "signal"]

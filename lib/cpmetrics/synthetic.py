@@ -649,8 +649,10 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
             np.minimum(b18, _day("2200-01-01")), roll="backward"), NO_DATE))
         # the child's episode goes on into the family's next plan: the family came back while
         # the child was still on a CIN plan, and the child will be on that plan too
-        cont = mask & (ret & (gap < stepdown + 30))[:, None] & (nxt[:, None] < b18 - 365) \
-            & (p_end == end[:, None])
+        # (not after a transfer-in conference: that episode's conference is at episode level,
+        # and a plan from an enquiry in the same episode would be checked against it, 2885)
+        cont = mask & (ret & (gap < stepdown + 30) & ~(transfer[f_all] & (occ == 0)))[:, None] \
+            & (nxt[:, None] < b18 - 365) & (p_end == end[:, None])
         kids = mask.sum(axis=1)
         keep = kids > 0
         np.add.at(delta, s_all[keep] - t0, kids[keep])
@@ -865,6 +867,10 @@ def generate(
     last[:-1] = new_ep[1:]  # the plan is the last of its episode
     b18 = _add_months(cp_birth[child_of], 216) - 1
     close_raw = end + R["stepdown"]
+    # a transfer-in family that comes back while on a CIN plan starts a new episode (see
+    # `cont`): the first closes at least 45 days before the next plan
+    close_raw = np.where(R["transfer"] & R["returns"],
+                         np.minimum(close_raw, np.maximum(end, R["next"] - 45)), close_raw)
     capped = last & (close_raw > b18)
     close_p = np.where(last, np.where(capped, np.maximum(end, b18), close_raw), NO_DATE)
     close_p = np.where(last & R["cont"], NO_DATE, close_p)  # goes on past the simulation
@@ -1096,8 +1102,7 @@ def _render_year(council: Council, year: int, faults: bool, fh) -> list[dict]:
         return np.where(days <= cut if shown is None else shown, council.iso(table, column), "")
 
     e_ref, e_close = council.iso("episode", "referral_date"), iso("episode", "closure_date")
-    e_icpc = iso("episode", "date_of_initial_cpc",
-                 (E["date_of_initial_cpc"] >= ys) & (E["date_of_initial_cpc"] <= cut))
+    e_icpc = iso("episode", "date_of_initial_cpc")  # in every return holding the episode
     a_start, a_auth = (council.iso("assessment", "actual_start_date"),
                        iso("assessment", "authorisation_date"))
     s_start = council.iso("section47", "start_date")

@@ -52,7 +52,7 @@ def test_default_file_is_valid_apart_from_the_planted_faults(year):
     """The only XSD errors are on the lines the manifest lists as out-of-list codes."""
     path = DATA / f"cin_census_{year}.xml"
     planted = [r for r in _manifest(DATA) if r["file"] == path.name]
-    assert {r["fault"] for r in planted} == set(FAULTS)
+    assert {r["fault"] for r in planted} - {synthetic.OVERDUE[0]} == set(FAULTS)
     invalid_lines = {int(r["line"]) for r in planted if r["xsd_valid"] == "False"}
     errors = _errors(path, year)
     assert errors, "the planted out-of-list codes should fail the XSD"
@@ -73,6 +73,9 @@ def test_each_planted_fault_is_where_the_manifest_says():
             assert at.startswith("<PrimaryNeedCode>") and after.startswith("<ReasonForClosure>")
         elif fault == "missing_plan_end":
             assert at.startswith("<CPPstartDate>") and after.startswith("<InitialCategory")
+        elif fault == synthetic.OVERDUE[0]:  # not planted: waiting at the part year's end
+            assert row["file"] == "cin_census_2019.xml" and at.startswith("<S47ActualStartDate>")
+            assert not lines[int(row["line"]) + 1].strip().startswith("<DateOfInitialCPC>")
         elif fault == "assessment_after_closure":
             assert at.startswith("<AssessmentAuthorisationDate>")
             closed = re.search(r"episode closed (\S+)", row["detail"]).group(1)
@@ -402,3 +405,12 @@ def test_validate_reports_exactly_the_planted_faults(tmp_path, capsys, seed, yea
     planted = {(r["file"], r["child_id"], r["rule"]) for r in _manifest(tmp_path)}
     assert len({f for f, _, _ in planted}) == years[1] - years[0] + 1
     assert got == {p for p in planted if p[2] not in PENDING_RULES}
+
+
+def test_synth_refuses_years_without_their_history(tmp_path, capsys):
+    """Before 2014-15 the simulation (from April 2006) has too little history: exit 2, one line."""
+    assert main(["synth", "--out", str(tmp_path), "--start-year", "2014"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: synth: start year 2014 is before 2015, the first the synthetic"
+                   " council has 8 years of history for\n")
+    assert not list(tmp_path.iterdir())

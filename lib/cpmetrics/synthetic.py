@@ -1031,6 +1031,10 @@ FAULTS: dict[str, tuple[str, bool, str]] = {
 #: a plan left open in one return and absent from the next (cpmetrics' continuity check) is
 #: also reported when the next year's return is written beside it
 CONTINUITY_RULE = "L20"
+#: not a fault: a part-year return (cut before 31 March) holds enquiries still waiting for
+#: their conference, some more than 15 working days after they began (8675Q, counted to the
+#: last date the return records); listed in the manifest as what `validate` will report
+OVERDUE = ("overdue_at_data_end", "8675Q")
 #: manifest columns; `line` is the faulty element's, or for a missing one the line it should
 #: follow; one row per fault and rule it breaks
 FAULT_COLUMNS = ("file", "line", "child_id", "fault", "rule", "element", "xsd_valid", "detail")
@@ -1193,6 +1197,24 @@ def _render_year(council: Council, year: int, faults: bool, fh) -> list[dict]:
             close = closure_of[A["episode"][i]]
             late_auth[i] = close + int(rng.integers(1, min(14, cut - close) + 1))
 
+    # a part-year return: enquiries with no conference yet, more than 15 working days old at
+    # the last date the return records
+    overdue: set[int] = set()
+    last_day = cut
+    if cut < ref_day:
+        dates = [E["referral_date"][ep_sel], E["closure_date"][ep_sel],
+                   E["date_of_initial_cpc"][ep_sel], A["actual_start_date"][a_idx],
+                   A["authorisation_date"][a_idx], S["start_date"][s_idx],
+                   S["date_of_initial_cpc"][s_idx], C["start_date"][c_idx], C["end_date"][c_idx],
+                   P["start_date"][p_idx], P["end_date"][p_idx], R["review_date"][r_keep],
+                   np.array(list(late_auth.values()), dtype=np.int64)]
+        last_day = max(int(d[d <= cut].max()) for d in dates if (d <= cut).any())
+        waiting = s_idx[(S["date_of_initial_cpc"][s_idx] > cut) & ~S["icpc_not_required"][s_idx]]
+        days = np.busday_count(EPOCH + (S["start_date"][waiting] + 1).astype("timedelta64[D]"),
+                               EPOCH + np.timedelta64(last_day + 1, "D"), busdaycal=_calendar())
+        overdue = set(waiting[days > 15].tolist())
+    last_iso = _iso(np.array([last_day]))[0]
+
     name = census_file_name(year)
     found: list[dict] = []
     lines = [
@@ -1327,6 +1349,12 @@ def _render_year(council: Council, year: int, faults: bool, fh) -> list[dict]:
             for i in s_idx[s_lo[j]:s_hi[j]]:
                 add("        <Section47>")
                 add(f"          <S47ActualStartDate>{s_start[i]}</S47ActualStartDate>")
+                if i in overdue:
+                    found.append({"file": name, "line": written + len(lines),
+                                  "child_id": ch["child_id"][c], "fault": OVERDUE[0],
+                                  "rule": OVERDUE[1], "element": "Section47", "xsd_valid": True,
+                                  "detail": "not planted: no conference by " + last_iso
+                                  + ", the last date this part-year return records"})
                 add(f"          <InitialCPCtarget>{s_target[i]}</InitialCPCtarget>")
                 if s_icpc[i]:
                     add(f"          <DateOfInitialCPC>{s_icpc[i]}</DateOfInitialCPC>")

@@ -306,14 +306,6 @@ class Council:
     cin_plan: dict[str, np.ndarray] = field(repr=False)
     plan: dict[str, np.ndarray] = field(repr=False)
     review: dict[str, np.ndarray] = field(repr=False)
-    _isos: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
-
-    def iso(self, table: str, column: str) -> np.ndarray:
-        """A date column as ISO strings ('' for none), made once for every file written."""
-        key = (table, column)
-        if key not in self._isos:
-            self._isos[key] = _iso(getattr(self, table)[column])
-        return self._isos[key]
 
     def _frame(self, table: dict[str, np.ndarray]) -> pd.DataFrame:
         out = {}
@@ -381,7 +373,8 @@ def _trait_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {"sex": rng.random(n) < 0.5, "ethnicity": _choice(rng, ETHNICITIES, ETHNICITY_P, n),
             "disabled": rng.random(n) < DISABLED_P,
             "how_many": rng.choice(3, size=n, p=[0.60, 0.28, 0.12]) + 1,
-            "order": rng.random((n, len(DISABILITIES))),
+            "rank": np.argsort(np.argsort(rng.random((n, len(DISABILITIES))), axis=1),
+                               axis=1).astype(np.int8),
             "no_upn": rng.random(n) < NO_UPN_P,
             "reason": _choice(rng, NO_UPN_REASONS, NO_UPN_REASON_P, n),
             "upn_la": _choice(rng, UPN_LAS, UPN_LA_P, n),
@@ -391,8 +384,7 @@ def _trait_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
 def _traits(draws: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """What a child is born with: sex, ethnicity, disabilities, where a UPN comes from."""
     n = len(draws["sex"])
-    rank = np.argsort(np.argsort(draws["order"], axis=1), axis=1)
-    has = draws["disabled"][:, None] & (rank < draws["how_many"][:, None])
+    has = draws["disabled"][:, None] & (draws["rank"] < draws["how_many"][:, None])
     dis = np.full(n, "", dtype=object)
     for j, code in enumerate(DISABILITIES):
         dis[has[:, j]] += code + ","
@@ -420,40 +412,41 @@ def _upns(number: np.ndarray, birth: np.ndarray, la: np.ndarray, seed: int) -> n
     return np.char.add(check.astype(str), digits).astype(object)
 
 
-def _factor_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """The random numbers behind n assessments' factors (see `_factors`)."""
-    return {"draw": rng.random((n, len(FACTOR_P))), "dv": rng.random(n),
-            "which": rng.random((n, 3)), "add_cat": rng.random(n), "none": rng.random(n)}
+def _factor_draws(rng: np.random.Generator, n: int, cp: bool) -> dict[str, np.ndarray]:
+    """The random draws behind n assessments' factors (see `_factors`), as yes or no."""
+    return {"draw": rng.random((n, len(FACTOR_P))) < np.array(list(FACTOR_P.values())),
+            "dv": rng.random(n) < (DV_P_CP if cp else DV_P_OTHER),
+            "which": rng.random((n, 3)) < np.array([0.40, 0.85, 0.12]),
+            "add_cat": rng.random(n) < 0.8, "none": rng.random(n) < 0.5}
 
 
-def _factors(draws: dict[str, np.ndarray], cp: np.ndarray, cat: np.ndarray,
-             allow_none: np.ndarray) -> np.ndarray:
+def _factors(draws: dict[str, np.ndarray], cat: np.ndarray, allow_none: np.ndarray
+             ) -> np.ndarray:
     """Assessment factor codes per assessment, comma separated, in code-list order.
 
-    `cp`: the assessment goes with a plan (more domestic violence/abuse, the
-    plan's category); `allow_none`: code 21 ("no factors identified") may be
-    used, only for an episode closed after this, its one assessment (8873Q).
+    `draws` say which codes came up (more domestic violence/abuse where the
+    assessment goes with a plan); `cat` the plan's category; `allow_none`: code
+    21 ("no factors identified") may be used, only for an episode closed after
+    this, its one assessment (8873Q).
     """
-    n = len(cp)
-    codes = list(FACTOR_P)
+    n = len(cat)
     col = {c: i for i, c in enumerate(_ALL_FACTORS)}
     sel = np.zeros((n, len(_ALL_FACTORS)), dtype=bool)
-    draw = draws["draw"] < np.array([FACTOR_P[c] for c in codes])[None, :]
-    for j, c in enumerate(codes):
-        sel[:, col[c]] = draw[:, j]
-    dv = draws["dv"] < np.where(cp, DV_P_CP, DV_P_OTHER)
-    which = draws["which"] < np.array([0.40, 0.85, 0.12])[None, :]
+    for j, c in enumerate(FACTOR_P):
+        sel[:, col[c]] = draws["draw"][:, j]
+    dv = draws["dv"]
+    which = draws["which"].copy()
     which[~which.any(axis=1), 1] = True
     which &= dv[:, None]
     for j, c in enumerate(("3A", "3B", "3C")):
         sel[:, col[c]] |= which[:, j]
-    add_cat = draws["add_cat"] < 0.8
+    add_cat = draws["add_cat"]
     for category, c in CATEGORY_FACTOR.items():
         sel[:, col[c]] |= (cat == category) & add_cat
     mul = cat == "MUL"
     sel[:, col["16A"]] |= mul
     sel[:, col["17A"]] |= mul
-    none = ~sel.any(axis=1) & allow_none & (draws["none"] < 0.5)
+    none = ~sel.any(axis=1) & allow_none & draws["none"]
     sel[none] = False
     sel[none, col["21"]] = True
     sel[~sel.any(axis=1), col["20"]] = True
@@ -678,8 +671,8 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
             "a_off": a_off[oi, slot], "linked": linked[oi, slot], "auth_u": auth_u[oi, slot],
             "unlinked": unlinked[oi, slot], "init_off": init_off[oi, slot],
             "init_len": init_len[oi, slot],
-            **{"factor_" + k: v for k, v in _factor_draws(rng, m_rows).items()},
-            **{"init_factor_" + k: v for k, v in _factor_draws(rng, m_rows).items()},
+            **{"factor_" + k: v for k, v in _factor_draws(rng, m_rows, True).items()},
+            **{"init_factor_" + k: v for k, v in _factor_draws(rng, m_rows, False).items()},
         })
     fam_traits = {k: v.reshape((-1, MAX_SLOTS) + v.shape[1:]) for k, v in _traits(
         {k: np.concatenate([t[k] for t in traits]) for k in traits[0]}).items()}
@@ -689,9 +682,9 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
                                   occ_all["start"], occ_all["end"])
     out = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     n_rows = len(out["start"])
-    for name, cp, cat in (("factor", True, out["init_cat"]), ("init_factor", False, "")):
+    for name, cat in (("factor", out["init_cat"]), ("init_factor", "")):
         draws = {k: out.pop(f"{name}_{k}") for k in ("draw", "dv", "which", "add_cat", "none")}
-        out[name + "s"] = _factors(draws, np.full(n_rows, cp), np.broadcast_to(cat, n_rows),
+        out[name + "s"] = _factors(draws, np.broadcast_to(cat, n_rows),
                                    np.zeros(n_rows, dtype=bool))
     return {"occ": occ_all, "rows": out, "birth": birth[:nfam], "unborn": unborn[:nfam],
             "prior": prior[:nfam], "traits": fam_traits}
@@ -734,6 +727,10 @@ def _simulate_cin(seed: int, t1: int, scale: float) -> dict:
             "need": _choice(rng, NEEDS, NON_CP_NEED_P, k).reshape(shape),
         })
     D = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    for key in ("kind", "a_off", "a_len", "s47_off", "lag", "close_off", "how_many", "exp_off"):
+        D[key] = D[key].astype(np.int8)  # small numbers: a national-sized run fits in memory
+    for key in ("cin_len", "re_gap"):
+        D[key] = D[key].astype(np.int16)
     n = len(D["ref"])
     ref = D["ref"].copy()
     birth = ref - D["age"]
@@ -789,15 +786,14 @@ def _simulate_cin(seed: int, t1: int, scale: float) -> dict:
     asked = order[assessed[order]]
     month_of = D["month"][ep["child"][asked]]
     counts = np.bincount(month_of, minlength=len(parts))
-    draws = [_factor_draws(np.random.default_rng([seed, _CIN_FACTORS, m]), int(counts[m]))
+    draws = [_factor_draws(np.random.default_rng([seed, _CIN_FACTORS, m]), int(counts[m]), False)
              for m in range(len(parts))]
     ep["factors"] = np.full(len(ep["kind"]), "", dtype=object)
     ep["factors"][asked] = _factors(
         {key: np.concatenate([d[key] for d in draws]) for key in draws[0]},
-        np.zeros(len(asked), dtype=bool), np.full(len(asked), ""),
-        ((ep["kind"] == 1) & ~ep["s47"])[asked])
+        np.full(len(asked), ""), ((ep["kind"] == 1) & ~ep["s47"])[asked])
     return {"ep": ep, "traits": _traits({key: D[key] for key in (
-        "sex", "ethnicity", "disabled", "how_many", "order", "no_upn", "reason", "upn_la",
+        "sex", "ethnicity", "disabled", "how_many", "rank", "no_upn", "reason", "upn_la",
         "exp_off")}), "birth": birth}
 
 
@@ -1098,26 +1094,32 @@ def _render_year(council: Council, year: int, faults: bool, fh) -> list[dict]:
     r_keep = np.flatnonzero((R["review_date"] >= ys) & (R["review_date"] <= cut))
     r_keep = r_keep[np.lexsort((R["review_date"][r_keep], R["plan"][r_keep]))]
     r_plan = R["plan"][r_keep]
-    r_iso = council.iso("review", "review_date")[r_keep]
+    r_iso = _iso(R["review_date"][r_keep])
 
-    def iso(table: str, column: str, shown: np.ndarray | None = None) -> np.ndarray:
-        """ISO strings of a date column; '' where not `shown` (by default: after the cut)."""
+    def iso(table: str, column: str, rows: np.ndarray, upto: int = NO_DATE) -> np.ndarray:
+        """A date column as ISO strings for the file's rows (by index into the table), ''
+        for other rows and for dates after `upto`."""
         days = getattr(council, table)[column]
-        return np.where(days <= cut if shown is None else shown, council.iso(table, column), "")
+        out = np.full(len(days), "", dtype=object)
+        rows = rows[days[rows] <= upto]
+        out[rows] = _iso(days[rows])
+        return out
 
-    e_ref, e_close = council.iso("episode", "referral_date"), iso("episode", "closure_date")
-    e_icpc = iso("episode", "date_of_initial_cpc")  # in every return holding the episode
-    a_start, a_auth = (council.iso("assessment", "actual_start_date"),
-                       iso("assessment", "authorisation_date"))
-    s_start = council.iso("section47", "start_date")
-    s_target = council.iso("section47", "initial_cpc_target")
-    s_icpc = iso("section47", "date_of_initial_cpc")
-    c_start, c_end = council.iso("cin_plan", "start_date"), iso("cin_plan", "end_date")
-    p_start, p_end = council.iso("plan", "start_date"), iso("plan", "end_date")
+    e_ref = iso("episode", "referral_date", ep_sel)
+    e_close = iso("episode", "closure_date", ep_sel, cut)
+    e_icpc = iso("episode", "date_of_initial_cpc", ep_sel, cut)  # in every return holding it
+    a_start = iso("assessment", "actual_start_date", a_idx)
+    a_auth = iso("assessment", "authorisation_date", a_idx, cut)
+    s_start = iso("section47", "start_date", s_idx)
+    s_target = iso("section47", "initial_cpc_target", s_idx)
+    s_icpc = iso("section47", "date_of_initial_cpc", s_idx, cut)
+    c_start, c_end = iso("cin_plan", "start_date", c_idx), iso("cin_plan", "end_date", c_idx, cut)
+    p_start, p_end = iso("plan", "start_date", p_idx), iso("plan", "end_date", p_idx, cut)
     birth = ch["birth_date"]
     born = birth <= cut
-    b_iso = iso("child", "birth_date", born)
-    exp_iso = iso("child", "expected_birth_date", ~born)
+    kids = np.unique(E["child"][ep_sel])
+    b_iso = iso("child", "birth_date", kids[born[kids]])
+    exp_iso = iso("child", "expected_birth_date", kids[~born[kids]])
     if info.sex_element == "Sex":
         sex = np.where(born, np.where(ch["sex"] == "1", "M", "F"), "U")
     else:

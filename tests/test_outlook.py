@@ -129,5 +129,8 @@ def test_backtest_on_the_synthetic_history(synthetic):
         assert tuple(got.loc["ended_2y_plus"]) == (ended_2y_plus(synthetic.plans, p).n,
                                                    ended_2y_plus(synthetic.plans, p).of)
     assert (b["inside"] == ((b["low"] <= b["final_pct"]) & (b["final_pct"] <= b["high"]))).all()
-    # a broken interval (too narrow) would hold the final figure rarely; ours about 4 in 5
-    assert all(0.6 <= c <= 0.95 for c in b.attrs["coverage"].values()), b.attrs["coverage"]
+    # coverage is the share of month ends whose interval held the final figure. On one history
+    # it rests on two final figures per measure and swings from 45% to 100% between seeds, so
+    # its calibration (about 80% over many councils) is measured by
+    # benchmarks/outlook_backtest.py, not asserted here
+    assert b.attrs["coverage"] == b.groupby("measure")["inside"].mean().to_dict()

@@ -212,7 +212,9 @@ def test_open_plan_in_a_closed_episode_and_a_plan_ending_after_it():
 
 
 def test_every_planted_plan_fault_in_the_synthetic_council_is_reported():
-    """data/synthetic/faults.csv lists the faults planted on purpose; each must be found."""
+    """data/synthetic/faults.csv lists the faults planted on purpose, each with the rule that
+    reports it; each must be found (plan faults are planted on plans that ended in their
+    return's year, so no later return holds the plan again and wins)."""
     from pathlib import Path
 
     from cpmetrics.sources import load
@@ -223,16 +225,7 @@ def test_every_planted_plan_fault_in_the_synthetic_council_is_reported():
     t = load(data)
     planted = pd.read_csv(data / "faults.csv", dtype=str)
     found = {(Path(str(r.source_file)).name, r.child_id, r.rule) for r in t.findings.itertuples()}
-    expect = {"duplicate_plan": "L03", "missing_plan_end": "L11", "factor_not_in_list": "L10",
-              "category_not_in_list": "8910", "missing_closure_date": "8810"}
-    assert set(planted["fault"]) <= set(expect), "a kind of fault no rule is expected to find"
-    missed = [
-        (r.file, r.child_id, r.fault)
-        for r in planted[planted["fault"].isin(expect)].itertuples()
-        if (r.file, r.child_id, expect[r.fault]) not in found
-    ]
-    # the 2015-16 plan with the bad category is held again, correctly, by the 2016-17 return,
-    # which wins: the measured plan has nothing wrong with it
-    assert missed == [("cin_census_2016.xml", "SYN003558", "category_not_in_list")]
-    held = t.plans[t.plans["child_id"] == "SYN003558"]
-    assert list(held["collection_year"]) == [2017]
+    missed = [(r.file, r.child_id, r.fault, r.rule) for r in planted.itertuples()
+              if (r.file, r.child_id, r.rule) not in found]
+    assert missed == []
+    assert len(planted) > len(missed) + 20

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from cpmetrics import synthetic
+from cpmetrics.cli import main
 from cpmetrics.synthetic import DEFAULT_DATA_TO, FAULTS, FAULTS_FILE, schema_path, write_census
 from lxml import etree
 
@@ -49,7 +52,7 @@ def test_default_file_is_valid_apart_from_the_planted_faults(year):
     """The only XSD errors are on the lines the manifest lists as out-of-list codes."""
     path = DATA / f"cin_census_{year}.xml"
     planted = [r for r in _manifest(DATA) if r["file"] == path.name]
-    assert {r["fault"] for r in planted} == set(FAULTS)
+    assert {r["fault"] for r in planted} - {synthetic.OVERDUE[0]} == set(FAULTS)
     invalid_lines = {int(r["line"]) for r in planted if r["xsd_valid"] == "False"}
     errors = _errors(path, year)
     assert errors, "the planted out-of-list codes should fail the XSD"
@@ -70,6 +73,13 @@ def test_each_planted_fault_is_where_the_manifest_says():
             assert at.startswith("<PrimaryNeedCode>") and after.startswith("<ReasonForClosure>")
         elif fault == "missing_plan_end":
             assert at.startswith("<CPPstartDate>") and after.startswith("<InitialCategory")
+        elif fault == synthetic.OVERDUE[0]:  # not planted: waiting at the part year's end
+            assert row["file"] == "cin_census_2019.xml" and at.startswith("<S47ActualStartDate>")
+            assert not lines[int(row["line"]) + 1].strip().startswith("<DateOfInitialCPC>")
+        elif fault == "assessment_after_closure":
+            assert at.startswith("<AssessmentAuthorisationDate>")
+            closed = re.search(r"episode closed (\S+)", row["detail"]).group(1)
+            assert at[len("<AssessmentAuthorisationDate>"):][:10] > closed
         else:
             assert fault == "duplicate_plan" and at == "<ChildProtectionPlans>"
             n = int(row["line"]) - 1
@@ -84,6 +94,7 @@ def test_faults_scale_with_the_council(tmp_path):
     (path,) = write_census(tmp_path, seed=5, start_year=2018, end_year=2018, children_scale=3)
     planted = _manifest(tmp_path)
     assert sorted(r["fault"] for r in planted) == sorted(list(FAULTS) * 3)
+    assert {(r["fault"], r["rule"]) for r in planted} == {(f, v[2]) for f, v in FAULTS.items()}
     invalid = {int(r["line"]) for r in planted if r["xsd_valid"] == "False"}
     assert {e.line for e in _errors(path, 2018)} == invalid
 
@@ -268,3 +279,132 @@ def test_bad_arguments_are_refused():
         synthetic.generate(start_year=2019, end_year=2018)
     with pytest.raises(ValueError):
         synthetic.generate(children_scale=0)
+    with pytest.raises(ValueError, match="before 2015"):
+        synthetic.generate(start_year=2014)
+
+
+def test_a_years_file_depends_only_on_the_seed_and_the_year(tmp_path):
+    """Asking for more years, or fewer, adds to the history without changing it."""
+    runs = {"2022-2024": (2022, 2024), "2022-2025": (2022, 2025), "2024": (2024, 2024)}
+    for name, (start, end) in runs.items():
+        write_census(tmp_path / name, seed=11, start_year=start, end_year=end)
+    files = {name: (tmp_path / name / "cin_census_2024.xml").read_bytes() for name in runs}
+    assert len(set(files.values())) == 1
+    planted = {name: [r for r in _manifest(tmp_path / name) if r["file"] == "cin_census_2024.xml"]
+               for name in runs}
+    # the continuity row comes only with the next year's return
+    assert [r["rule"] for r in planted["2022-2025"]].count("L20") == 1
+    assert planted["2022-2024"] == planted["2024"] == [
+        r for r in planted["2022-2025"] if r["rule"] != "L20"]
+
+
+def test_full_years_of_the_default_data_set_need_no_part_year(tmp_path):
+    """The embedded 2015-16 to 2017-18 returns are those of a run that ends on 31 March 2018."""
+    write_census(tmp_path, start_year=2016, end_year=2018)
+    for year in (2016, 2017, 2018):
+        name = f"cin_census_{year}.xml"
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def _upn_check_letter(upn: str) -> str:
+    """DfE's UPN check letter: digits 2-13 weighted 2-13, sum modulo 23, letters without I,O,S."""
+    total = sum(int(d) * w for d, w in zip(upn[1:], range(2, 14), strict=True))
+    return "ABCDEFGHJKLMNPQRTUVWXYZ"[total % 23]
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_children_carry_what_dfe_asks_for(year):
+    """Rules 8540, 8790, 8794, 2888Q (disabilities), 8770Q, 1510, 1520, 1530 (UPN)."""
+    path = DATA / f"cin_census_{year}.xml"
+    ref = pd.Timestamp(year, 3, 31)
+    upns, some_several = [], False
+    for child in etree.parse(str(path)).iter("Child"):
+        codes = [d.text for d in child.iter("Disability")]
+        assert codes, "every child has a Disabilities block (8540)"
+        assert codes == ["NONE"] or ("NONE" not in codes and len(set(codes)) == len(codes))
+        some_several |= len(codes) > 1
+        ids = child.find("ChildIdentifiers")
+        born = ids.findtext("PersonBirthDate")
+        upn, unknown = ids.findtext("UPN"), ids.findtext("UPNunknown")
+        assert (upn is None) != (unknown is None)
+        if born and pd.Timestamp(born) <= ref - pd.DateOffset(years=4):
+            assert upn or unknown in {"UN2", "UN3", "UN4", "UN5", "UN6"}
+        else:
+            assert unknown == "UN1"
+        if upn:
+            assert re.fullmatch(r"[A-Z]\d{12}", upn) and upn[0] == _upn_check_letter(upn)
+            assert upn[1:4] in {"358", "350", "352", "354", "356", "357", "359"}
+            upns.append(upn)
+    assert some_several
+    assert len(upns) == len(set(upns)) > 1000
+
+
+def _working_days(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Working days d with a < d <= b (metrics.md), England and Wales bank holidays."""
+    day = "datetime64[D]"
+    return np.busday_count((a + pd.Timedelta(days=1)).to_numpy().astype(day),
+                           (b + pd.Timedelta(days=1)).to_numpy().astype(day),
+                           holidays=synthetic._holidays())
+
+
+@pytest.fixture(scope="module")
+def council():
+    return synthetic.generate(data_to=DEFAULT_DATA_TO)
+
+
+@pytest.mark.parametrize("year", [2017, 2018])
+def test_pathway_is_calibrated_to_la_358(council, year):
+    """Trafford, C4 2016-17 / 2017-18: 410 / 462 enquiries, 289 / 294 conferences, 84.4% /
+    83.3% within 15 working days, median 13; D6: 97.2% / 84.6% of children reviewed in time
+    (England 2017-18 90.5%)."""
+    p0, d = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    s47 = council.section47s
+    held = s47[s47["date_of_initial_cpc"].between(p0, d)]
+    days = _working_days(held["start_date"], held["date_of_initial_cpc"])
+    assert 240 <= len(held) <= 340
+    assert 0.78 <= (days <= 15).mean() <= 0.90
+    assert 12 <= np.median(days) <= 14
+    assert 0.14 <= (days <= 10).mean() <= 0.24 and (days >= 21).mean() >= 0.05
+    started = s47[s47["start_date"].between(p0, d)]
+    assert 350 <= len(started) <= 520
+    assert 0.25 <= started["icpc_not_required"].mean() <= 0.45  # enquiries with no conference
+    # children on a plan at d for 3 months or more, every review due by d held by its due date
+    plans = council.plans.reset_index(names="plan")
+    on = plans[(plans["start_date"] + pd.DateOffset(months=3) <= d) & ~(plans["end_date"] <= d)]
+    reviews = council.reviews
+    in_time = 0
+    for p in on.itertuples():
+        due, ok = p.start_date + pd.DateOffset(months=3), True
+        for held_on in sorted(reviews.loc[(reviews["plan"] == p.plan)
+                                          & (reviews["review_date"] <= d), "review_date"]):
+            ok &= held_on <= due
+            due = held_on + pd.DateOffset(months=6)
+        in_time += ok and due >= d
+    assert 0.80 <= in_time / len(on) <= 0.95
+    assert (_working_days(held["date_of_initial_cpc"] - pd.Timedelta(days=1),
+                          held["date_of_initial_cpc"]) == 1).all()  # conferences on working days
+
+
+@pytest.mark.parametrize("seed, years", [(1, (2017, 2018)), (2, (2019, 2020)),
+                                         (3, (2021, 2022)), (4, (2023, 2024)), (5, (2025, 2025))])
+def test_validate_reports_exactly_the_planted_faults(tmp_path, capsys, seed, years):
+    """`synth` then `validate --csv`: each planted fault by its rule and child, nothing else."""
+    assert main(["synth", "--out", str(tmp_path), "--seed", str(seed), "--start-year",
+                 str(years[0]), "--end-year", str(years[1]), "--children-scale", "0.5"]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--data", str(tmp_path), "--csv"]) == 0
+    found = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    got = {(Path(f).name, c, r) for f, c, r in zip(found["source_file"], found["child_id"],
+                                                    found["rule"], strict=True)}
+    planted = {(r["file"], r["child_id"], r["rule"]) for r in _manifest(tmp_path)}
+    assert len({f for f, _, _ in planted}) == years[1] - years[0] + 1
+    assert got == planted
+
+
+def test_synth_refuses_years_without_their_history(tmp_path, capsys):
+    """Before 2014-15 the simulation (from April 2006) has too little history: exit 2, one line."""
+    assert main(["synth", "--out", str(tmp_path), "--start-year", "2014"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: synth: start year 2014 is before 2015, the first the synthetic"
+                   " council has 8 years of history for\n")
+    assert not list(tmp_path.iterdir())

@@ -132,7 +132,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
         kwargs["end_year"] = args.end_year
     if args.data_to is not None:
         kwargs["data_to"] = args.data_to.date()
-    for path in synthetic.write_census(Path(args.out), **kwargs):
+    try:
+        paths = synthetic.write_census(Path(args.out), **kwargs)
+    except ValueError as exc:  # years or scale out of range: a bad argument
+        raise InputError(None, "synth", str(exc)) from None
+    for path in paths:
         print(path)
     return EXIT_OK
 

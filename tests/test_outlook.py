@@ -95,7 +95,7 @@ def test_in_a_pack_a_projection_resting_on_a_small_count_is_hidden():
     table = ol.outlook_table(h.plans, "2016-05-31", ["starts_second_or_subsequent"])
     assert (table["n"][0], table["of"][0]) == (2, 6)
     safe = suppress_table(table, 5, depends=ol.DEPENDS)
-    assert list(safe.loc[0, ["n", "of", "pct", "centre", "low", "high"]]) == \
+    assert list(safe.loc[0, ["n", "of", "pct", *ol.PROJECTED]]) == \
         ["<5", 6, HIDDEN, HIDDEN, HIDDEN, HIDDEN]
 
 

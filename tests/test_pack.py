@@ -84,7 +84,7 @@ def test_headline_numbers_are_the_librarys_suppressed(pack, capsys):
                      "--period-end", pack["period_end"], "--la", "358"]) == 0
     printed = json.loads(capsys.readouterr().out)
     expected = suppress_metrics(printed)
-    ours = {k: v for k, v in metrics.items() if k != "pack"}
+    ours = {k: v for k, v in metrics.items() if k not in ("pack", "outlook")}
     assert ours == expected
     assert metrics["pack"]["suppression_threshold"] == 5
 
@@ -95,6 +95,10 @@ def test_sample_pack_really_suppresses(sample_pack):
     assert metrics["on_plan"] == "<5"
     assert metrics["starts"] == 6
     assert metrics["starts_second_or_subsequent"] == {"n": "<5", "of": 6, "pct": None}
+    # the year-end outlook rests on the same counts: no projection of a suppressed share
+    replans = metrics["outlook"]["starts_second_or_subsequent"]
+    assert (replans["n"], replans["of"], replans["pct"]) == ("<5", 6, None)
+    assert (replans["centre"], replans["low"], replans["high"]) == (None, None, None)
 
 
 def test_no_child_id_or_birth_date_from_the_input(pack):

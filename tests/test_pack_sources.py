@@ -129,6 +129,13 @@ def test_without_assessments_the_dv_page_says_so_in_place_of_each_table(packs, s
     assert (f"{NO_ASSESSMENTS} {why}, so the plans linked to domestic violence or abuse are not"
             " available.") in summary
     assert json.loads((d / "metrics.json").read_text())["starts_dv"] is None
+    replans = text_of(d / "02_replans.html")
+    assert replans.count(f"{NO_ASSESSMENTS} {why}, so the returns to a plan split by domestic"
+                         " abuse are not available.") == 1
+    assert not list(d.glob("charts/02_return_curve_dv*"))
+    groups = {r.split(",")[0] for r in (d / "tables" / "02_return_shares.csv").read_text()
+              .splitlines()[1:]}
+    assert groups == {"All ended plans", "Initial category", "Length of the ended plan"}
 
 
 def test_with_assessments_the_tidy_csv_pack_shows_them(packs):

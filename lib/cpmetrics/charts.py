@@ -788,6 +788,7 @@ def _at(safe: _Safe, t: pd.DataFrame, month_col: str, months: int) -> str:
     return safe.say("pct", rows[0], _p) if rows else _p(None)
 
 
+@passes_through
 def return_curve_chart(curves: pd.DataFrame, threshold: int | None = None
                        ) -> tuple[Figure, str]:
     """Share of ended plans whose child was back on a plan, month by month after the end, with

@@ -41,6 +41,8 @@ _PCT = "%"
 _COUNTED = "children, plans or episodes, as the table's title says"
 _CI = ("the 95% Wilson score interval of the percentage in this row: the range the"
        " underlying rate is likely to lie in, given how few or many children it rests on")
+_KM_CI = ("; in a Kaplan-Meier table, the log-log (exponential Greenwood) interval of the"
+          " estimate, blank where the estimate is 0% or 100% or not yet known")
 
 COLUMNS: dict[str, Column] = {
     # labels: what a row is about
@@ -58,7 +60,9 @@ COLUMNS: dict[str, Column] = {
         "financial year"),
     "children": Column("Children", "Which children the row counts, or how many children",
                        "text, or children"),
-    "plans": Column("Plans", "Which plans the row counts", "text"),
+    "plans": Column("Plans", "Which plans the row counts; in a Kaplan-Meier table (returns"
+                    " after a plan ends, time on plan), how many plans the row's estimate rests"
+                    " on", "text, or plans"),
     "plans started": Column("Plans started", "Which plans started in the period the row counts",
                             "text"),
     "who": Column("Who", "Which children or plans the row counts", "text"),
@@ -92,9 +96,11 @@ COLUMNS: dict[str, Column] = {
                 _COUNTED),
     "of": Column("Out of", "How many the number is out of: the whole of the percentage",
                  _COUNTED),
-    "pct": Column("Per cent", "The number as a percentage of the whole", _PCT),
-    "ci_low": Column("95% interval from", "The lower end of " + _CI, _PCT),
-    "ci_high": Column("95% interval to", "The upper end of " + _CI, _PCT),
+    "pct": Column("Per cent", "The number as a percentage of the whole; in a Kaplan-Meier"
+                  " table, the estimated share back on a plan (returns) or still on the plan"
+                  " (time on plan), allowing for plans not yet followed that long", _PCT),
+    "ci_low": Column("95% interval from", "The lower end of " + _CI + _KM_CI, _PCT),
+    "ci_high": Column("95% interval to", "The upper end of " + _CI + _KM_CI, _PCT),
     "value": Column("Figure", "The row's figure: for the reporting period in the headline"
                     " table, for the month in an SPC table; in the row's unit (an SPC table's"
                     " unit is its title's)", "as the row's unit"),
@@ -172,7 +178,9 @@ COLUMNS: dict[str, Column] = {
     "starts": Column("Plans started", "Plans that started in the month or period", "plans"),
     "starts_pct": Column("Plans started (%)", "Plans started in this row as a percentage of all"
                          " plans started in the period", _PCT),
-    "ended": Column("Plans ended", "Plans that ended in the month or period", "plans"),
+    "ended": Column("Plans ended", "Plans that ended in the month or period; in the"
+                    " time-on-plan table, plans that ended before reaching the row's point",
+                    "plans"),
     "ended_pct": Column("Plans ended (%)", "Plans ended in this row as a percentage of all plans"
                         " ended in the period", _PCT),
     "replans": Column("Re-plans", "Second or subsequent plans started in the period", "plans"),
@@ -293,6 +301,41 @@ COLUMNS: dict[str, Column] = {
     "unknown": Column("Not known", "Enquiries with neither whose working days to the reporting"
                       " date cannot be counted (a date outside the bank holidays shipped)",
                       "enquiries"),
+    # time to return and time on plan (Kaplan-Meier: survival.py)
+    "breakdown": Column("Breakdown", "How the ended plans are split: all of them, by whether the"
+                        " plan was linked to domestic abuse, by initial category of abuse, or by"
+                        " how long the ended plan lasted", "text"),
+    "group": Column("Group", "The plans the row counts, within its breakdown", "text"),
+    "within": Column("Back within", "How soon after the plan ended: 3, 6, 12 or 24 months (a"
+                     " month is 365/12 days: within 3 months is up to 91 days)", "text"),
+    "returned": Column("Back on a plan", "Ended plans whose child was seen back on a plan within"
+                       " the row's time", "plans"),
+    "at_risk": Column("Still followed", "Plans followed beyond the row's time with nothing"
+                      " happening by then: not back on a plan (returns), or still open (time on"
+                      " plan)", "plans"),
+    "on_plan_at": Column("Still on the plan at", "Months since the plan started (a month is"
+                         " 365/12 days: 24 months is 730 days on plan, DfE's two years or more)",
+                         "text"),
+    "started": Column("Plans started", "The dates the plans counted started between: from where"
+                      " the data begin to the reporting date", "text"),
+    "still_open": Column("Still open", "Plans still open at the reporting date, followed up to"
+                         " it", "plans"),
+    "median_days": Column("Median days on a plan", "The day on a plan by which half the plans"
+                          " had ended (Kaplan-Meier); blank while fewer than half have ended",
+                          "days"),
+    "median_ci_low": Column("Median: 95% interval from", "The lower end of the median's 95%"
+                            " interval", "days"),
+    "median_ci_high": Column("Median: 95% interval to", "The upper end of the median's 95%"
+                             " interval (blank when it is open-ended)", "days"),
+    # year-end outlook (outlook.py)
+    "year_end_plans": Column("Plans by 31 March", "Plans counted so far this financial year plus"
+                             " those expected by 31 March at this year's rate so far", "plans"),
+    "projected": Column("Projected year end", "The figure the financial year is projected to"
+                        " end at on 31 March, on current trends (the median projection)", _PCT),
+    "projected_low": Column("80% interval from", "The lower end of the projection's 80%"
+                            " interval: the final figure falls below it 1 time in 10", _PCT),
+    "projected_high": Column("80% interval to", "The upper end of the projection's 80%"
+                             " interval: the final figure falls above it 1 time in 10", _PCT),
 }
 
 

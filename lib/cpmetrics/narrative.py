@@ -193,11 +193,13 @@ def scrutiny_summary(tables: Tables, period: Period, la: str, *, reference_level
                      tolerance_pct: float = 4.0, threshold: int = 5,
                      sn_grouping: str | None = None, recent_months: int = 2) -> list[str]:
     """The paragraphs of a child protection performance summary, in the order of a scrutiny
-    report: numbers on a plan, re-plans in the cohort, re-plans at start, long plans, drivers."""
+    report: numbers on a plan, re-plans in the cohort, re-plans at start, long plans, drivers.
+    The re-plan and long-plan paragraphs end with the year-end outlook (`outlook_sentence`)."""
     from cpmetrics import measures as m
     from cpmetrics.cohort import cohort_trend
     from cpmetrics.comparison import published_figure
     from cpmetrics.drivers import dv_cooccurring, episode_factors
+    from cpmetrics.outlook import outlook, outlook_sentence
     from cpmetrics.periods import financial_year_start
     from cpmetrics.replans import recent_replans
     from cpmetrics.tables import DV_FACTORS
@@ -223,10 +225,14 @@ def scrutiny_summary(tables: Tables, period: Period, la: str, *, reference_level
         " ".join(t for t in (starts_replans_paragraph(
             period, this_year, m.starts_second_or_subsequent(plans, last_fy),
             recent_replans(plans, d, recent_months), recent_months, rep["neighbours"],
-            rep["england"], rep["year_label"], threshold), replan_gap) if t),
+            rep["england"], rep["year_label"], threshold), replan_gap,
+            outlook_sentence(outlook(plans, d, "starts_second_or_subsequent"), threshold))
+            if t),
         " ".join(t for t in (long_plans_paragraph(m.on_plan_2y_plus(plans, d), ended,
                                                   long_["neighbours"], long_["england"],
-                                                  threshold), long_gap) if t),
+                                                  threshold), long_gap,
+                             outlook_sentence(outlook(plans, d, "ended_2y_plus"), threshold))
+                 if t),
     ]
     gone = no_assessments(tables, "the plans linked to domestic violence or abuse")
     if gone is None:

@@ -59,7 +59,8 @@ LABELS = {
     "ended_2y_plus": "Plans ended: lasted 2 years or more",
 }
 #: the counts each figure of `outlook_table` rests on (`disclosure.suppress_table(depends=...)`)
-DEPENDS = {c: ("n", "of") for c in ("pct", "centre", "low", "high")}
+PROJECTED = ("projected", "projected_low", "projected_high")
+DEPENDS = {c: ("n", "of") for c in ("pct", *PROJECTED)}
 
 
 def _events(plans: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -199,21 +200,23 @@ def outlook(plans: pd.DataFrame, at: DateLike, measure: str = "starts_second_or_
 def outlook_table(plans: pd.DataFrame, at: DateLike,
                   measures: Iterable[str] = tuple(MEASURES)) -> pd.DataFrame:
     """One row per measure: the year to date (`n` of `of`, `pct`), plans expected by 31 March
-    (`year_end_plans`), and the projected final % (`centre`) with its 80% interval (`low`,
-    `high`). The projections rest on `n` and `of` (`DEPENDS`)."""
+    (`year_end_plans`), and the projected final % (`projected`, the `Outlook`'s centre) with
+    its 80% interval (`projected_low`, `projected_high`). The projections rest on `n` and `of`
+    (`DEPENDS`)."""
     rows = []
     for m in measures:
         o = outlook(plans, at, m)
         rows.append({"measure": LABELS[m], "n": o.so_far.n, "of": o.so_far.of,
                      "pct": o.so_far.pct,
                      "year_end_plans": round(o.so_far.of + o.expected_more),
-                     "centre": o.centre, "low": o.low, "high": o.high})
-    out = pd.DataFrame(rows, columns=["measure", "n", "of", "pct", "year_end_plans", "centre",
-                                      "low", "high"])
+                     "projected": o.centre, "projected_low": o.low,
+                     "projected_high": o.high})
+    out = pd.DataFrame(rows, columns=["measure", "n", "of", "pct", "year_end_plans", "projected",
+                                      "projected_low", "projected_high"])
     out["measure"] = out["measure"].astype("string")
     for c in ("n", "of", "year_end_plans"):
         out[c] = out[c].astype("Int64")
-    for c in ("pct", "centre", "low", "high"):
+    for c in ("pct", *PROJECTED):
         out[c] = out[c].astype("float64")
     d = as_date(at)
     out.attrs.update({"at": d, "year_end": financial_year_end(d), "level": LEVEL})

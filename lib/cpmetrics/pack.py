@@ -67,7 +67,10 @@ from cpmetrics.errors import InputError
 from cpmetrics.params import Params, load_params, params_files
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cpmetrics.coverage import Coverage
+    from cpmetrics.tables import Tables
 
 PAGE_SUFFIX = ".html"
 FAILED_SUFFIX = ".failed"
@@ -800,6 +803,24 @@ def pack_metrics(params: Params, root: Path) -> dict:
         "made_at": _now(),
         "wilson_95": _intervals(out),
     }
+    out["outlook"] = _outlook(tables, period.end, params.suppression_threshold)
+    return out
+
+
+def _outlook(tables: Tables, at: pd.Timestamp, threshold: int) -> dict[str, dict]:
+    """The year-end outlook of each projected measure (`outlook.Outlook.as_dict`), suppressed:
+    a count below the threshold is `<5`, and then no percentage or projection is given."""
+    from cpmetrics.disclosure import suppress_metrics
+    from cpmetrics.outlook import MEASURES, outlook
+
+    out = {}
+    for m in MEASURES:
+        o = outlook(tables.plans, at, m).as_dict()
+        o.pop("measure")
+        safe = suppress_metrics(o, threshold)
+        if safe["pct"] is None:
+            safe.update({"centre": None, "low": None, "high": None})
+        out[m] = safe
     return out
 
 

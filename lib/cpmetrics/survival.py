@@ -63,6 +63,7 @@ from cpmetrics.linking import linked_dv
 from cpmetrics.periods import DateLike, as_date, financial_year_start
 from cpmetrics.stats import Z95
 from cpmetrics.tables import CATEGORIES, Tables
+from cpmetrics.unavailable import NotAvailable, no_assessments
 
 #: days in a year for `month_days`: DfE's duration bands' 1 year (365 days on plan)
 YEAR_DAYS = 365
@@ -404,8 +405,15 @@ def time_on_plan_summary(plans: pd.DataFrame, at: DateLike, since: DateLike | No
 
 
 def return_curves(tables: Tables, at: DateLike, breakdown: str = ALL,
-                  months: Iterable[int] = CURVE_MONTHS) -> pd.DataFrame:
-    """`returns_table` at every month from 0 to 24 for one breakdown: what a chart draws."""
+                  months: Iterable[int] = CURVE_MONTHS) -> pd.DataFrame | NotAvailable:
+    """`returns_table` at every month from 0 to 24 for one breakdown: what a chart draws.
+
+    By domestic abuse from a source with no assessments: a `NotAvailable` saying so, which the
+    chart and `show_table` pass through, so a page builds from every source.
+    """
+    if breakdown == BY_DV and (na := no_assessments(
+            tables, "the returns to a plan split by domestic abuse")) is not None:
+        return na
     t = returns_table(tables, at, months)
     out = t[t["breakdown"] == breakdown].reset_index(drop=True)
     out.attrs.update(t.attrs)

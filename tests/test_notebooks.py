@@ -11,12 +11,13 @@ import pytest
 from cpmetrics.paths import DEFAULT_DATA
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
-EXPECTED = {"00_summary", "01_cohort_trend", "02_replans", "03_long_plans", "04_dv_drivers"}
+EXPECTED = {"00_summary", "01_cohort_trend", "02_replans", "03_long_plans", "04_dv_drivers",
+            "05_pathway"}
 DEFAULTS = {
     "period_end": "2018-09-30", "data": DEFAULT_DATA, "la": "358", "sn_grouping": None,
     "reference_level": 250, "tolerance_pct": 4.0, "suppression_threshold": 5,
     "show_child_level": False, "pack_dir": None, "data_to": None, "comparators": [],
-    "practice_changes": [],
+    "practice_changes": [], "visit_standard_working_days": 10,
 }  # fmt: skip
 
 
@@ -33,7 +34,7 @@ def parameter_values(source: str) -> dict:
     return values
 
 
-def test_all_five_notebooks_are_there():
+def test_all_six_notebooks_are_there():
     assert {p.stem for p in NOTEBOOKS} == EXPECTED
 
 

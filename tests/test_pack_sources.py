@@ -142,7 +142,11 @@ def test_with_assessments_the_tidy_csv_pack_shows_them(packs):
     d = packs["tidy_csv"]
     assert NO_ASSESSMENTS not in text_of(d / "04_dv_drivers.html")
     assert (d / "tables" / "04_factors.csv").is_file() and (d / "charts" / "04_dv.png").is_file()
-    assert "Not available from this data set" not in text_of(d / "index.html")
+    index = text_of(d / "index.html")
+    assert NO_ASSESSMENTS not in index
+    # what the index lists as not available is the pathway this export lacks, nothing else
+    assert "Not available from this data set" in index
+    assert "(the tidy CSV folder has no visits.csv)" in index
 
 
 def test_each_pack_names_the_dates_its_data_cover(packs):

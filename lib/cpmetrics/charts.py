@@ -930,6 +930,84 @@ def pathway_trend_chart(by_month: pd.DataFrame, what: str, *, ylabel: str,
               if neighbours is not None and not pd.isna(neighbours) else "")
            + "".join(f"; {w}" for w in _comparator_words(comparators)) + ".")
     return fig, alt
+
+
+
+def _windows_title(rows: pd.DataFrame, what: str, label: str, hidden: np.ndarray) -> str:
+    """ "What: 88.8% in the 12 months to 30 September 2018", from the last (longest) window."""
+    i = len(rows) - 1
+    when = str(rows[label].iloc[i])
+    when = when[0].lower() + when[1:]
+    if hidden[i]:
+        return f"{what}: suppressed (small numbers) in the {when}"
+    if pd.isna(rows["pct"].iloc[i]):
+        return f"{what}: none in the {when}"
+    return f"{what}: {rows['pct'].iloc[i]:.1f}% in the {when}"
+
+
+@passes_through
+def pathway_windows_chart(rows: pd.DataFrame, what: str, *, label: str = "period",
+                          threshold: int | None = None) -> tuple[Figure, str]:
+    """A pathway measure this month, this year to date and over 12 months (a `pathway` table by
+    window), dots with 95% intervals; the title gives the 12 months' figure, the steadiest."""
+    keep = [c for c in ("n", "of", "pct", "ci_low", "ci_high") if c in rows]
+    safe = _Safe(rows[keep], threshold)
+    return proportions_chart(rows, label, title=_windows_title(rows, what, label,
+                                                               safe.hidden("pct")),
+                             threshold=threshold)
+
+
+@passes_through
+def conference_bands_chart(beside: pd.DataFrame, threshold: int | None = None
+                           ) -> tuple[Figure, str]:
+    """Initial conferences within 15 working days and by C4's band of working days, the council's
+    12 months (a `pathway.conferences_beside_published` table) beside its own published figure,
+    its statistical neighbours' and England's. The title sets the council against England."""
+    t = beside.set_index("measure")
+    year = t["published_year"].dropna()
+    y = f" {year.iloc[0]}" if len(year) else ""
+    cols = {"pct": "This council, last 12 months", "national_value": f"Its published figure{y}",
+            "neighbours_value": f"Statistical neighbours{y}", "england_value": f"England{y}"}
+    safe = _Safe(t[["n", "of", "pct"]], threshold)
+    first, eng = t["pct"].iloc[0], t["england_value"].iloc[0]
+    if safe.hidden("pct")[0] or pd.isna(first):
+        title = "Initial conferences within 15 working days: too few to show"
+    else:
+        title = f"{first:.1f}% of initial conferences within 15 working days in the last 12 months"
+        if not pd.isna(eng):
+            title += f", {'above' if first > eng else 'below' if first < eng else 'level with'}"
+            title += f" England's {eng:.1f}%" + (f" ({year.iloc[0]})" if len(year) else "")
+    return bars_chart(t[["n", "of", "pct", *list(cols)[1:]]], cols, title=title,
+                      xlabel="Per cent of initial conferences", threshold=threshold)
+
+
+#: what each outcome column of `pathway.enquiries_to_conferences` is called on a chart
+OUTCOME_LABELS = {"conference": "Led to a conference", "not_required": "Conference not required",
+                  "too_recent": "Too recent to tell", "no_outcome": "No outcome recorded"}
+
+
+@passes_through
+def enquiry_outcomes_chart(outcomes: pd.DataFrame, threshold: int | None = None
+                           ) -> tuple[Figure, str]:
+    """What became of the section 47 enquiries started this month, this year to date and over 12
+    months (a `pathway.enquiries_to_conferences` table), as counts; the title says how many of
+    the 12 months' enquiries led to a conference."""
+    t = outcomes.set_index("period")
+    cols = {c: lab for c, lab in OUTCOME_LABELS.items() if c in t}
+    safe = _Safe(t[["enquiries", *cols]], threshold)
+    i = len(t) - 1
+    when = str(t.index[i])
+    when = when[0].lower() + when[1:]
+    total = safe.say("enquiries", i)
+    led = safe.say("conference", i)
+    title = f"Of {total} section 47 enquiries started in the {when}, {led} led to a conference"
+    of, n = int(t["enquiries"].iloc[i]), int(t["conference"].iloc[i])
+    if of and not (safe.hidden("enquiries")[i] or safe.hidden("conference")[i]):
+        title += f" ({100 * n / of:.1f}%)"
+    return bars_chart(t[list(cols)], cols, title=title, xlabel="Enquiries", pct=False,
+                      threshold=threshold)
+
+
 # ---- practice changes and statistical process control ------------------------------------------
 
 #: how each kind of month is drawn on an SPC chart: colour, marker, size, legend label

@@ -189,13 +189,58 @@ def dv_paragraph(starts_dv: Proportion | None, episodes_dv: Proportion | None,
     return text
 
 
+def _or_why(p: Proportion | None, tables: Tables, table: str, what: str
+            ) -> Proportion | NotAvailable:
+    """The measure, or why the data cannot give it (`unavailable.not_held`)."""
+    from cpmetrics.unavailable import not_held
+
+    return not_held(tables, table, what) if p is None else p
+
+
+def _against(p: Proportion, pub: dict, threshold: int) -> str:
+    """ ", higher than statistical neighbours (80.5%) and England (77.2%) in 2016-17", or empty
+    when the share is suppressed or nothing is published."""
+    if suppressed(p, threshold) or not p.of or p.pct is None:
+        return ""
+    parts = [f"{compare(p.pct, v)} {who} ({pct(v)})"
+             for who, v in (("statistical neighbours", pub.get("neighbours")),
+                            ("England", pub.get("england"))) if v is not None]
+    if not parts:
+        return ""
+    return ", " + " and ".join(parts) + (f" in {pub['year_label']}" if pub.get("year_label")
+                                         else "")
+
+
+def pathway_paragraph(icpc: Proportion | NotAvailable, icpc_pub: dict,
+                      reviews: Proportion | NotAvailable, reviews_pub: dict,
+                      threshold: int = 5) -> str:
+    """Initial conferences within 15 working days this year (C4) and children reviewed in time
+    (D6), each against the neighbours' and England's published figures (`published_figure`
+    dicts); a measure the data cannot give says why (`NotAvailable`)."""
+    if isinstance(icpc, NotAvailable):
+        first = icpc.sentence()
+    else:
+        first = (f"Of the initial child protection conferences held this year, "
+                 f"{share(icpc, 'conferences held', threshold)} were within 15 working days of "
+                 f"the section 47 enquiry starting{_against(icpc, icpc_pub, threshold)}.")
+    if isinstance(reviews, NotAvailable):
+        second = reviews.sentence()
+    else:
+        second = (f"Of the children on a plan for 3 months or more, "
+                  f"{share(reviews, 'children', threshold)} had every review on time"
+                  f"{_against(reviews, reviews_pub, threshold)}.")
+    return f"{first} {second}"
+
+
 def scrutiny_summary(tables: Tables, period: Period, la: str, *, reference_level: float = 250,
                      tolerance_pct: float = 4.0, threshold: int = 5,
                      sn_grouping: str | None = None, recent_months: int = 2) -> list[str]:
     """The paragraphs of a child protection performance summary, in the order of a scrutiny
-    report: numbers on a plan, re-plans in the cohort, re-plans at start, long plans, drivers.
-    The re-plan and long-plan paragraphs end with the year-end outlook (`outlook_sentence`)."""
+    report: numbers on a plan, re-plans in the cohort, re-plans at start, long plans, the
+    pathway (conferences within 15 working days, reviews in time), drivers. The re-plan and
+    long-plan paragraphs end with the year-end outlook (`outlook_sentence`)."""
     from cpmetrics import measures as m
+    from cpmetrics import pathway
     from cpmetrics.cohort import cohort_trend
     from cpmetrics.comparison import published_figure
     from cpmetrics.drivers import dv_cooccurring, episode_factors
@@ -234,6 +279,12 @@ def scrutiny_summary(tables: Tables, period: Period, la: str, *, reference_level
                              outlook_sentence(outlook(plans, d, "ended_2y_plus"), threshold))
                  if t),
     ]
+    paras.append(pathway_paragraph(
+        _or_why(pathway.icpc_within_15_days(tables, period), tables, "section47",
+                "initial conferences within 15 working days"),
+        published_figure(la, "icpc_within_15_days_pct", d, sn_grouping),
+        _or_why(pathway.reviews_in_time(tables, d), tables, "reviews", "reviews in time"),
+        published_figure(la, "reviews_in_time_pct", d, sn_grouping), threshold))
     gone = no_assessments(tables, "the plans linked to domestic violence or abuse")
     if gone is None:
         s = m.started(plans, period)

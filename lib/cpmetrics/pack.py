@@ -802,6 +802,7 @@ def pack_metrics(params: Params, root: Path) -> dict:
         "cpmetrics_version": __version__,
         "made_at": _now(),
         "wilson_95": _intervals(out),
+        "published": published_beside(params),
     }
     out["outlook"] = _outlook(tables, period.end, params.suppression_threshold)
     return out
@@ -951,6 +952,19 @@ _LABELS = {
     "ended": "Plans ended in the period",
     "ended_2y_plus": "of which lasted two years or more",
     "rate_per_10k": "Children on a plan per 10,000 children aged 0-17",
+    "icpc_within_15_days": "Initial conferences in the period within 15 working days of the"
+                           " enquiry starting",
+    "reviews_in_time": "Children on a plan 3 months or more reviewed in time",
+}
+#: the published measure (`comparison.published_figure`) beside each headline key, for
+#: metrics.json's `pack.published` and the index's neighbours and England columns
+PUBLISHED = {
+    "starts_second_or_subsequent": "starts_second_or_subsequent_pct",
+    "on_plan_2y_plus": "on_plan_2y_plus_pct",
+    "ended_2y_plus": "ended_2y_plus_pct",
+    "rate_per_10k": "on_plan_rate_per_10k",
+    "icpc_within_15_days": "icpc_within_15_days_pct",
+    "reviews_in_time": "reviews_in_time_pct",
 }
 
 _CSS = """
@@ -975,6 +989,29 @@ def _shown(v: Any) -> str:
     return str(v)
 
 
+def _beside(value: float | None, pub: dict) -> str:
+    """A published figure for the index: "80.5% (2016-17)", blank when there is none."""
+    if value is None:
+        return ""
+    unit = "" if pub.get("measure") == "on_plan_rate_per_10k" else "%"
+    return f"{value:.1f}{unit} ({pub['year']})" if pub.get("year") else f"{value:.1f}{unit}"
+
+
+def published_beside(params: Params) -> dict[str, dict]:
+    """metrics.json's `pack.published`: for each headline key with a published counterpart
+    (`PUBLISHED`), DfE's figure for the statistical neighbours (mean) and England in the year to
+    compare with at the reporting date: `{measure, year, neighbours, england}`, None where
+    unpublished."""
+    from cpmetrics.comparison import published_figure
+
+    out = {}
+    for key, measure in PUBLISHED.items():
+        f = published_figure(params.la, measure, params.period.end, params.sn_grouping)
+        out[key] = {"measure": measure, "year": f["year_label"], "neighbours": f["neighbours"],
+                    "england": f["england"]}
+    return out
+
+
 def _missing(missing: Iterable[dict]) -> list[str]:
     """What the data set cannot show (the pack's unavailable artefacts), a sentence a reason."""
     from cpmetrics.unavailable import NotAvailable, in_short
@@ -995,8 +1032,13 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
             continue
         ci = p["wilson_95"].get(key)
         interval = f"{ci[0]:.1f}% to {ci[1]:.1f}%" if ci else ""
+        pub = p.get("published", {}).get(key) or {}
+        beside = "".join(
+            f"<td class=\"num\">{e(_beside(pub.get(who), pub))}</td>"
+            for who in ("neighbours", "england"))
         rows.append(f"<tr><th scope=\"row\">{e(label)}</th><td class=\"num\">"
-                    f"{e(_shown(metrics[key]))}</td><td class=\"num\">{e(interval)}</td></tr>")
+                    f"{e(_shown(metrics[key]))}</td><td class=\"num\">{e(interval)}</td>"
+                    f"{beside}</tr>")
     pages = "".join(
         f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
         for r in sorted(results, key=lambda r: r.notebook)
@@ -1036,7 +1078,8 @@ Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>
 <p class="meta">{e(covered)}</p>
 <table><caption>Headline measures</caption>
 <thead><tr><th scope="col">Measure</th><th scope="col">This period</th>
-<th scope="col">95% interval</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<th scope="col">95% interval</th><th scope="col">Statistical neighbours (published)</th>
+<th scope="col">England (published)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 <p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal one is not
 shown, so that no child can be identified.</p>
 <h2>Pages</h2><ul>{pages}</ul>

@@ -602,3 +602,125 @@ def conferences_overdue(tables: Tables, at: DateLike) -> pd.DataFrame | NotAvail
         "due": working_day_after(late["start_date"], ICPC_STANDARD),
         "working_days": late["working_days_to_d"],
     }).sort_values("start_date")
+
+
+# ---- beside the published figures (C4, D6) -------------------------------------------------------
+
+#: the rows of `conferences_beside_published`: (label, C4 band or None for within 15, measure key)
+C4_ROWS: tuple[tuple[str, str | None, str], ...] = (
+    ("Within 15 working days", None, "icpc_within_15_days_pct"),
+    *((f"{label} working days", label,
+       f"icpc_{label.replace('-', '_').replace('+', '_plus')}_days_pct")
+      for label, _ in ICPC_BANDS),
+)
+#: the published columns `conferences_beside_published` and `reviews_beside_published` add
+PUBLISHED_COLUMNS = ("national_value", "neighbours_value", "england_value", "published_year")
+
+
+def _published(out: pd.DataFrame, keys: list[str], la: str, at: DateLike,
+               sn_grouping: str | None) -> pd.DataFrame:
+    """`out` with the council's own published figure, its neighbours' mean and England's for
+    each row's measure (`keys`), in the year to compare with at `at`; blanks, never zeros,
+    where DfE published none or the council is not in its tables (`published_year` says which
+    year, or is blank then)."""
+    from cpmetrics.benchmarks import pathway_benchmarks, year_label
+    from cpmetrics.comparison import comparison_year
+
+    year = comparison_year(at, keys[0])
+    try:
+        pb = pathway_benchmarks(la, year, sn_grouping).set_index("measure")
+    except Exception:  # a council not in DfE's tables: no published figures beside it
+        pb, label = None, None
+    else:
+        label = year_label(year)
+    for col, src in (("national_value", "la_value"), ("neighbours_value", "neighbours_mean"),
+                     ("england_value", "england_value")):
+        out[col] = pd.array([None if pb is None or pd.isna(pb.at[k, src]) else float(pb.at[k, src])
+                             for k in keys], dtype="Float64").astype("float64")
+    out["published_year"] = pd.Series([label] * len(out), index=out.index, dtype="string")
+    return out
+
+
+def conferences_beside_published(tables: Tables, at: DateLike, la: str,
+                                 sn_grouping: str | None = None) -> pd.DataFrame | NotAvailable:
+    """Initial conferences held in the 12 months to `at`: those within 15 working days of the
+    enquiry's start and those in each of C4's bands (of the conferences whose working days can
+    be counted; `n`, `of`, `pct` and its 95% interval), beside the council's own published
+    figure, its statistical neighbours' mean and England's (C4, the year to compare with at
+    `at`). Twelve months, so the council's figure covers a year as C4's do."""
+    na = _missing(tables, "section47", "initial conferences and their timeliness")
+    if na is not None:
+        return na
+    period = windows(at)["rolling_12_months"]
+    days = conferences_held(tables, period)["working_days"].dropna()
+    bands = icpc_working_days_bands(tables, period)
+    rows = {label: Proportion(int((days <= ICPC_STANDARD).sum() if band is None
+                                  else bands[band]), len(days))
+            for label, band, _ in C4_ROWS}
+    out = proportion_rows(rows, label="measure")
+    return _published(out, [k for _, _, k in C4_ROWS], la, at, sn_grouping)
+
+
+def reviews_beside_published(tables: Tables, at: DateLike, la: str,
+                             sn_grouping: str | None = None) -> pd.DataFrame | NotAvailable:
+    """Children on a plan 3 months or more who were reviewed in time (D6) at `at`, beside the
+    council's own published figure, its statistical neighbours' mean and England's (DfE
+    publishes it at 31 March; the year to compare with at `at`)."""
+    na = _missing(tables, "reviews", "reviews in time")
+    if na is not None:
+        return na
+    d = as_date(at)
+    out = proportion_rows({f"Reviewed in time, at {d.day} {d:%B %Y}": reviews_in_time(tables, d)},
+                          label="measure")
+    return _published(out, ["reviews_in_time_pct"], la, at, sn_grouping)
+
+
+# ---- case lists, gated: what a notebook cell shows -----------------------------------------------
+
+
+#: each case list `case_list` gives: (the function, what it lists)
+CASE_LISTS = {
+    "reviews": (reviews_due, "the children whose review is due in the next 4 weeks or overdue"),
+    "visits": (visits_due, "the children whose statutory visit is due in the next 4 weeks or"
+                           " overdue"),
+    "conferences": (conferences_overdue, "the enquiries with no conference held yet whose 15th"
+                                         " working day has passed"),
+}
+
+
+class Withheld:
+    """A child-level list that is not shown: what it would list and why. A notebook shows its
+    sentence where the list would be (`_repr_markdown_`), with no test of its own."""
+
+    def __init__(self, what: str, in_pack: bool) -> None:
+        self.what, self.in_pack = what, in_pack
+
+    def sentence(self) -> str:
+        why = ("this is a pack, and child-level lists never go in a pack" if self.in_pack else
+               "set `show_child_level = True` in the parameters cell to see them")
+        text = f"{self.what} are listed child by child only in interactive use: {why}."
+        return text[0].upper() + text[1:]
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+    def __repr__(self) -> str:
+        return f"Not shown: {self.sentence()}"
+
+    def _repr_markdown_(self) -> str:
+        return f"**Not shown.** {self.sentence()}"
+
+
+def case_list(kind: str, tables: Tables, at: DateLike, show_child_level: bool = False,
+              pack_dir: object = None, standard: int = VISIT_STANDARD
+              ) -> pd.DataFrame | NotAvailable | Withheld:
+    """One of `CASE_LISTS` ("reviews", "visits", "conferences") at `at`, for a team manager to
+    act on: the list itself only when `show_child_level` is true and no `pack_dir` is given
+    (child identifiers never go in a pack, whatever the parameters say); otherwise a `Withheld`
+    saying why. `NotAvailable` when the source lacks the data."""
+    if kind not in CASE_LISTS:
+        raise ValueError(f"case list {kind!r} is not one of {', '.join(CASE_LISTS)}")
+    fn, what = CASE_LISTS[kind]
+    if pack_dir is not None or not show_child_level:
+        return Withheld(what, in_pack=pack_dir is not None)
+    return fn(tables, at, standard) if kind == "visits" else fn(tables, at)

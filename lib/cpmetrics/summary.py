@@ -2,8 +2,11 @@
 
 Rows follow metrics.md's headline measures; published columns come from DfE
 D3 (re-plans at start), D5 (on a plan, 2 years or more), LAIT `CPPlans2yrs`
-(ended after 2 years or more) and D5 with ONS populations (rate per 10,000),
-in the latest year published by the reporting date. A gap to England is
+(ended after 2 years or more), D5 with ONS populations (rate per 10,000), C4
+(initial conferences within 15 working days, this period's conferences) and D6
+(children reviewed in time, at the reporting date), in the latest year
+published by the reporting date. A pathway measure the source cannot give is a
+row of blanks, never zeros. A gap to England is
 "beyond chance" when England's figure lies outside the council's 95% Wilson
 interval.
 
@@ -28,6 +31,7 @@ from cpmetrics.measures import (
     starts_dv,
     starts_second_or_subsequent,
 )
+from cpmetrics.pathway import icpc_within_15_days, reviews_in_time
 from cpmetrics.periods import Period
 from cpmetrics.proportion import Proportion
 from cpmetrics.tables import Tables
@@ -125,6 +129,11 @@ def headline_table(tables: Tables, period: Period, la: str, sn_grouping: str | N
         ended_2y_plus(plans, ago), "ended_2y_plus_pct")
     add("Plans started: linked to domestic violence/abuse", starts_dv(tables, period),
         starts_dv(tables, ago), None)
+    add("Initial conferences within 15 working days of the enquiry",
+        icpc_within_15_days(tables, period), icpc_within_15_days(tables, ago),
+        "icpc_within_15_days_pct")
+    add("Children on a plan 3 months or more: reviewed in time", reviews_in_time(tables, d),
+        reviews_in_time(tables, ago_d), "reviews_in_time_pct")
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["measure"] = out["measure"].astype("string")
     for c in ("n", "of", "year_ago_n", "year_ago_of"):

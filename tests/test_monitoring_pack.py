@@ -139,7 +139,8 @@ def test_time_to_return_and_time_on_plan(project_pack):
         "plans": "896", "returned": "94", "at_risk": "573", "pct": "11.7", "ci_low": "9.6",
         "ci_high": "14.1"}
     assert [got[(g, "12 months")]["pct"] for g in (
-        "Linked to domestic abuse (3A, 3B, 3C)", "Not linked to domestic abuse")] == ["11.5", "11.8"]
+        "Linked to domestic abuse (3A, 3B, 3C)", "Not linked to domestic abuse")] == [
+        "11.5", "11.8"]
     # 1 to 4 plans back by then: the count is <5 and the share goes with it
     assert [got[("Sexual abuse", "3 months")][c] for c in ("returned", "pct", "ci_low")] == \
         ["<5", "[c]", "[c]"]

@@ -187,13 +187,16 @@ def assessment_xml(start: str, authorised: str | None, *factors: str) -> str:
 
 
 def cpp_xml(start: str, end: str | None = None, *, category: str = "NEG",
-            previous: int | str = 0) -> str:
+            previous: int | str = 0, reviews: tuple[str, ...] = ()) -> str:
     e = f"<CPPendDate>{end}</CPPendDate>" if end else ""
+    r = "".join(f"<CPPreviewDate>{d}</CPPreviewDate>" for d in reviews)
     return (
         f"<ChildProtectionPlans><CPPstartDate>{start}</CPPstartDate>{e}"
         f"<InitialCategoryOfAbuse>{category}</InitialCategoryOfAbuse>"
         f"<LatestCategoryOfAbuse>{category}</LatestCategoryOfAbuse>"
-        f"<NumberOfPreviousCPP>{previous}</NumberOfPreviousCPP></ChildProtectionPlans>"
+        f"<NumberOfPreviousCPP>{previous}</NumberOfPreviousCPP>"
+        + (f"<Reviews>{r}</Reviews>" if reviews else "")
+        + "</ChildProtectionPlans>"
     )
 
 

@@ -75,6 +75,66 @@ def test_later_collection_wins_whatever_the_file_names(tmp_path):
     assert load(tmp_path).plans["end_date"].iloc[0] == as_date("2017-06-30")
 
 
+def _days(values) -> list[str]:
+    return [d.strftime("%Y-%m-%d") if pd.notna(d) else None for d in values]
+
+
+def test_reviews_of_a_plan_are_the_union_of_every_return_holding_it(tmp_path):
+    """metrics.md: a return lists the reviews held in its own year, so a plan's reviews are the
+    union over the returns; a date listed by two returns is one review; the later return wins
+    the plan's other fields only."""
+    census_xml(tmp_path / "a.xml", [
+        child_xml("X1", episode_xml("2016-04-01", cpp_xml(
+            "2016-05-10", category="NEG", reviews=("2016-08-09", "2017-02-07")))),
+        child_xml("X2", episode_xml("2016-09-01", cpp_xml("2016-10-03", reviews=("2017-01-10",)))),
+    ], reference_date="2017-03-31", year="2017")
+    census_xml(tmp_path / "b.xml", [
+        child_xml("X1", episode_xml("2016-04-01", cpp_xml(
+            "2016-05-10", "2017-06-30", category="PHY", reviews=("2017-02-07", "2017-05-30")))),
+        child_xml("X2", episode_xml("2016-09-01", cpp_xml("2016-10-03", "2017-04-20"))),
+    ], reference_date="2018-03-31", year="2018")
+    t = load(tmp_path)
+
+    x1 = t.reviews[t.reviews["child_id"] == "X1"]
+    assert _days(x1["review_date"]) == ["2016-08-09", "2017-02-07", "2017-05-30"]
+    assert _days(x1["plan_start_date"]) == ["2016-05-10"] * 3
+    # the date listed by both returns is kept once, with the later return
+    assert [Path(f).name for f in x1["source_file"]] == ["a.xml", "b.xml", "b.xml"]
+    assert list(x1["collection_year"]) == [2017, 2018, 2018]
+    x2 = t.reviews[t.reviews["child_id"] == "X2"]
+    assert _days(x2["review_date"]) == ["2017-01-10"]  # the 2018 return lists none for it
+
+    plans = t.plans.set_index("child_id")
+    assert plans.loc["X1", "latest_category"] == "PHY"  # the later return's
+    assert plans.loc["X1", "end_date"] == as_date("2017-06-30")
+    assert list(plans["review_count"]) == [3, 1]
+    assert _days(plans["last_review_date"]) == ["2017-05-30", "2017-01-10"]
+    assert list(t.reviews.columns[:5]) == ["child_id", "plan_start_date", "review_date",
+                                          "source_file", "collection_year"]
+
+
+def test_a_review_without_a_date_is_kept_undated_and_not_counted(tmp_path):
+    census_xml(tmp_path / "a.xml", [child_xml("X1", episode_xml("2017-04-01", cpp_xml(
+        "2017-05-02", reviews=("", "2017-02-31", "2017-08-01"))))])
+    t = load(tmp_path / "a.xml")
+    # the blank and the impossible date are one review without a date: they cannot be told apart
+    assert _days(t.reviews["review_date"]) == ["2017-08-01", None]
+    assert t.plans["review_count"].iloc[0] == 1
+    assert _days(t.plans["last_review_date"]) == ["2017-08-01"]
+
+
+def test_a_rejected_plan_record_takes_its_reviews_with_it(tmp_path):
+    census_xml(tmp_path / "a.xml", [
+        child_xml("X1", episode_xml("2017-04-01", cpp_xml(
+            "2017-05-02", "2017-05-01", reviews=("2017-08-01",)))),  # ends before it starts
+        child_xml("X2", episode_xml("2017-04-01", cpp_xml("2017-05-02", reviews=("2017-08-02",)))),
+    ])
+    t = load(tmp_path / "a.xml")
+    assert t.counts.rejected == 1
+    assert list(t.reviews["child_id"]) == ["X2"]
+    assert list(t.plans["review_count"]) == [1]
+
+
 def test_unborn_child_with_only_expected_birth_date(tmp_path):
     kid = child_xml("U1", episode_xml("2018-01-05", cpp_xml("2018-02-01")), birth=None,
                     expected="2018-04-20")
@@ -170,9 +230,12 @@ def test_each_record_is_located_at_its_start_tag_and_knows_its_child(tmp_path):
     assert list(plans["child_id"]) == ["A1", "A1"]
     # the second episode has no referral date: its plan takes none from the first episode
     assert plans["referral_date"].iloc[0] == "2017-04-10" and pd.isna(plans["referral_date"][1])
-    assert plans["reviews"].iloc[0] == "2017-06-01,2017-08-01"
+    reviews = raw.reviews
+    assert list(reviews["review_date"]) == ["2017-06-01", "2017-08-01"]
+    assert list(reviews["plan_row"]) == [0, 0] and list(reviews["location"]) == ["line 5"] * 2
     t = load(p)
     assert list(t.plans["review_count"]) == [2, 0]
+    assert list(t.reviews["review_date"].dt.strftime("%Y-%m-%d")) == ["2017-06-01", "2017-08-01"]
 
 
 def test_plan_outside_a_child_is_refused_at_its_line(tmp_path):

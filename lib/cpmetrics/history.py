@@ -3,11 +3,14 @@
 Every source (CIN census XML, Annex A, tidy CSV) hands over its plan records
 with values as written. Here each record is either loaded or rejected with its
 reason (records read = loaded + rejected), the same plan seen in several files
-is kept once (keyed by child id and start date; the later collection wins), and
-the columns the measures share (`is_replan`, `earlier_plan_in_data`) are derived.
+is kept once (keyed by child id and start date; the later collection wins, but a
+plan's reviews are the union of every collection's), and the columns the measures
+share (`is_replan`, `earlier_plan_in_data`) are derived.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,7 @@ from cpmetrics.tables import (
     FINDING_COLUMNS,
     PLAN_COLUMNS,
     REJECT_COLUMNS,
+    REVIEW_COLUMNS,
     LoadCounts,
     conform,
     empty,
@@ -26,11 +30,18 @@ ISO = "%Y-%m-%d"
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """ISO dates (or already-parsed datetimes) to datetime64; anything else becomes NaT."""
+    """ISO dates (or already-parsed datetimes) to datetime64; anything else becomes NaT.
+
+    Each distinct value is parsed once: a history repeats a few thousand dates
+    over hundreds of thousands of records.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.astype(DATE).dt.normalize()
-    text = values.astype("string").str.strip().str[:10]
-    return pd.to_datetime(text, format=ISO, errors="coerce").astype(DATE)
+    codes, distinct = pd.factorize(values)
+    text = pd.Series(distinct).astype("string").str.strip().str[:10]
+    parsed = pd.to_datetime(text, format=ISO, errors="coerce").astype(DATE).to_numpy()
+    parsed = np.append(parsed, np.datetime64("NaT", "s"))[codes]  # code -1: missing
+    return pd.Series(parsed, index=values.index, name=values.name, dtype=DATE)
 
 
 def _blank(values: pd.Series) -> pd.Series:
@@ -41,13 +52,34 @@ def findings_frame(rows: list[dict]) -> pd.DataFrame:
     return conform(pd.DataFrame(rows), FINDING_COLUMNS) if rows else empty(FINDING_COLUMNS)
 
 
+class History(NamedTuple):
+    """Raw plan records (and their reviews) made into one history: `build_history`."""
+
+    plans: pd.DataFrame
+    rejects: pd.DataFrame
+    findings: pd.DataFrame
+    counts: LoadCounts
+    reviews: pd.DataFrame  # REVIEW_COLUMNS, then `location`; empty unless reviews were given
+
+
 def build_plans(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, LoadCounts]:
-    """Raw plan records to (plans, rejects, findings, counts).
+    """Raw plan records to (plans, rejects, findings, counts): `build_history` without reviews."""
+    history = build_history(raw)
+    return history.plans, history.rejects, history.findings, history.counts
+
+
+def build_history(raw: pd.DataFrame, reviews: pd.DataFrame | None = None) -> History:
+    """Raw plan records, and the review dates they list, to one plan history.
 
     `raw` has the canonical plan columns with dates as text or datetimes, plus
     `source_file`, `location`, `collection_year` and `file_order` (a later file
     has a larger number). Rejected: no child id, no usable start date, an end
     date that is not a date, an end before the start. Everything else is loaded.
+
+    `reviews`, where given, has a row per review date a plan record lists:
+    `plan_row` (the record's position in `raw`) and `review_date` as written.
+    The reviews of the loaded records are unioned plan by plan (`union_reviews`);
+    a rejected record's reviews go with it.
     """
     raw = raw.reset_index(drop=True)
     n = len(raw)
@@ -157,8 +189,65 @@ def build_plans(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     plans = kept[~dup].drop(columns=["_row", "file_order"], errors="ignore")
     plans = conform(plans, PLAN_COLUMNS)
     plans = derive(plans)
+    merged = empty(REVIEW_COLUMNS)
+    if reviews is not None:
+        plans, merged = union_reviews(plans, kept, reviews, n)
     counts.check("plan records")
-    return plans, rejects, findings_frame(findings), counts
+    return History(plans, rejects, findings_frame(findings), counts, merged)
+
+
+def union_reviews(plans: pd.DataFrame, records: pd.DataFrame, reviews: pd.DataFrame,
+                  n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A plan's reviews: the union of the review dates every loaded record of it lists.
+
+    A return lists the reviews held in its own collection year (metrics.md), so
+    the "later return wins" rule of the plan's other fields does not apply: the
+    same date listed by two returns (or twice in one) is one review, kept with
+    the latest return listing it. A review with no date, or one that is not a
+    date, is kept with its date missing (once a plan), so the rules can report
+    it. `records` are the loaded plan records, indexed by their position in the
+    `n` raw records; `plan_row` in `reviews` is that position.
+
+    Returns the plans with `review_count` (the dated reviews) and
+    `last_review_date` from the union, and the reviews table (REVIEW_COLUMNS,
+    then `location`: the place of the plan record listing the review).
+    """
+    where = np.full(n, -1)  # raw position -> row of `records`; -1: rejected
+    where[records.index.to_numpy()] = np.arange(len(records))
+    row = where[reviews["plan_row"].to_numpy(dtype="int64")]
+    listed = row >= 0
+    row = row[listed]
+
+    def of_plan(col: str, default=None) -> np.ndarray:
+        if col not in records:
+            return np.full(len(row), default, dtype=object)
+        return records[col].to_numpy()[row]
+
+    rv = pd.DataFrame({
+        "child_id": pd.array(of_plan("child_id"), dtype="string"),
+        "plan_start_date": of_plan("start_date").astype(DATE),
+        "review_date": parse_dates(reviews["review_date"][listed]).to_numpy(),
+        "source_file": of_plan("source_file"),
+        "collection_year": pd.array(of_plan("collection_year"), dtype="Int64"),
+        "file_order": pd.array(of_plan("file_order", 0), dtype="Int64"),
+        "location": of_plan("location"),
+    })
+    key = ["child_id", "plan_start_date", "review_date"]
+    rv = rv.sort_values([*key, "collection_year", "file_order"], kind="stable")
+    rv = rv.drop_duplicates(key, keep="last").drop(columns="file_order")
+    rv = conform(rv, REVIEW_COLUMNS)
+
+    dated = rv[rv["review_date"].notna()]
+    per_plan = dated.groupby(["child_id", "plan_start_date"], sort=False)["review_date"]
+    per_plan = per_plan.agg(["size", "max"])
+    at = per_plan.index.get_indexer(pd.MultiIndex.from_arrays(
+        [plans["child_id"], plans["start_date"]]))
+    # at -1 (no dated review) picks the value appended: 0 reviews, no last review date
+    plans["review_count"] = pd.array(np.append(per_plan["size"].to_numpy(), 0)[at],
+                                     dtype="Int64")
+    plans["last_review_date"] = pd.Series(
+        np.append(per_plan["max"].to_numpy(), np.datetime64("NaT", "s"))[at], dtype=DATE)
+    return plans, rv
 
 
 def _year(year: int) -> str:

@@ -24,7 +24,7 @@ PLAN_COLUMNS: dict[str, str] = {
     "initial_category": STR,  # NEG, EMO, PHY, SAB, MUL
     "latest_category": STR,
     "previous_plans": "Int64",  # NumberOfPreviousCPP; missing where not recorded
-    "review_count": "Int64",
+    "review_count": "Int64",  # CIN census: the dated reviews in `Tables.reviews`
     "last_review_date": DATE,
     "team": STR,  # Annex A "Allocated Team"; empty for the CIN census
     "source_file": STR,
@@ -81,8 +81,8 @@ REVIEW_COLUMNS: dict[str, str] = {
     # one row per CPPreviewDate of a plan, unioned over every return holding the plan
     "child_id": STR,
     "plan_start_date": DATE,  # with child_id, the plan the review belongs to
-    "review_date": DATE,
-    "source_file": STR,
+    "review_date": DATE,  # missing where CPPreviewDate is blank or not a date
+    "source_file": STR,  # the latest return listing the review
     "collection_year": "Int64",
 }
 VISIT_COLUMNS: dict[str, str] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cpmetrics.history import build_plans, findings_frame, parse_dates
+from cpmetrics.history import build_history, findings_frame, parse_dates
 from cpmetrics.periods import collection_year
 from cpmetrics.sources.cin_census import RawCensus
 from cpmetrics.tables import (
@@ -62,8 +62,13 @@ def _frame(raws: list[RawCensus], attr: str, years: list[int | None]) -> pd.Data
 
 
 def _episode_id(child: pd.Series, referral: pd.Series) -> pd.Series:
-    ref = parse_dates(referral).dt.strftime("%Y-%m-%d")
-    return child.astype("string").str.strip() + "|" + ref.fillna(referral.astype("string"))
+    """Child id and CINreferralDate (as an ISO date where it is one, else as written)."""
+    codes, distinct = pd.factorize(referral)  # each distinct date written out once
+    distinct = pd.Series(distinct, dtype="string")
+    day = parse_dates(distinct).dt.strftime("%Y-%m-%d").astype("string").fillna(distinct)
+    ref = pd.Series(pd.array(day, dtype="string").take(codes, allow_fill=True),
+                    index=referral.index)
+    return child.astype("string").str.strip() + "|" + ref
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -101,6 +106,39 @@ def _table(raws: list[RawCensus], attr: str, years: list[int | None], columns: d
     return conform(df, columns)
 
 
+def _reviews(raws: list[RawCensus]) -> pd.DataFrame:
+    """Every file's raw reviews, `plan_row` counted over the plan records of all files in
+    order (as `_frame` stacks them)."""
+    parts, offset = [], 0
+    for raw in raws:
+        if len(raw.reviews):
+            parts.append(pd.DataFrame({"plan_row": raw.reviews["plan_row"] + offset,
+                                       "review_date": raw.reviews["review_date"]}))
+        offset += len(raw.plans)
+    if not parts:
+        return pd.DataFrame({"plan_row": pd.Series(dtype="int64"),
+                             "review_date": pd.Series(dtype="string")})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _unknown_factors(factors: pd.Series) -> pd.Series:
+    """The AssessmentFactors codes not in the code list, joined by ", ", for each assessment
+    that has one (split in Arrow: a Python split per assessment is slow, and few have one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    items = pc.split_pattern(pa.array(factors, pa.large_string()), ",")
+    codes = pc.list_flatten(items)
+    known = pa.array(sorted(KNOWN_FACTORS | {""}), pa.large_string())
+    unknown = pc.invert(pc.is_in(codes, value_set=known))
+    bad: dict[int, list[str]] = {}
+    for at, code in zip(pc.list_parent_indices(items).filter(unknown).to_pylist(),
+                        codes.filter(unknown).to_pylist(), strict=True):
+        bad.setdefault(at, []).append(code)
+    return pd.Series([", ".join(c) for c in bad.values()], index=factors.index[list(bad)],
+                     dtype=object)
+
+
 def assemble_census(raws: list[RawCensus]) -> Tables:
     """Canonical tables from CIN census files, merged into one history."""
     years = [_year_of(r) for r in raws]
@@ -112,12 +150,11 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
     plans_raw = _frame(raws, "plans", years)
     if len(plans_raw):
         plans_raw["episode_id"] = _episode_id(plans_raw["child_id"], plans_raw["referral_date"])
-        reviews = plans_raw.pop("reviews").astype("string").str.split(",").explode()
-        plans_raw["review_count"] = reviews.notna().groupby(level=0).sum().astype("Int64")
-        plans_raw["last_review_date"] = parse_dates(reviews.groupby(level=0).max())
-    plans, rejects, findings, counts = build_plans(
-        plans_raw if len(plans_raw) else pd.DataFrame(columns=list(PLAN_COLUMNS) + ["file_order"])
+    history = build_history(
+        plans_raw if len(plans_raw) else pd.DataFrame(columns=list(PLAN_COLUMNS) + ["file_order"]),
+        _reviews(raws),
     )
+    plans, rejects, findings, counts = history[:4]
 
     children = _table(raws, "children", years, CHILD_COLUMNS, ["child_id"], episode=False)
     episodes = _table(raws, "episodes", years, EPISODE_COLUMNS, ["episode_id"])
@@ -129,10 +166,8 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
             assessments["child_id"], assessments["referral_date"]
         )
         assessments["factors"] = assessments["factors"].fillna("")
-        codes = assessments["factors"].str.split(",").explode().replace("", None)
-        unknown = codes.notna() & ~codes.isin(KNOWN_FACTORS)
-        if unknown.any():
-            bad = codes[unknown].groupby(level=0).agg(", ".join)
+        bad = _unknown_factors(assessments["factors"])
+        if len(bad):
             rows = assessments.loc[bad.index, ["source_file", "location", "child_id"]]
             extra_findings.extend(
                 {
@@ -162,6 +197,7 @@ def assemble_census(raws: list[RawCensus]) -> Tables:
         assessments=assessments,
         section47=s47,
         cin_plans=cin_plans,
+        reviews=history.reviews,
         findings=conform(pd.concat(all_findings, ignore_index=True), FINDING_COLUMNS)
         if all_findings
         else findings,

@@ -2,16 +2,21 @@
 
 Parses incrementally (lxml iterparse, entity resolution, DTD loading and network
 access off) and hands each batch of finished `<Child>` elements to one compiled
-XSLT, which writes their records as tab-separated text in C; pyarrow reads that
-text into one raw table per canonical table. Python sees one event per record
-(for its line number), not one per element, which keeps the reader near the
-speed of a bare iterparse. Values are kept as written, whitespace normalised:
-dates are parsed, and bad ones rejected, when the history is assembled
-(`history`).
+XSLT, which writes their records as tab-separated text in C, in a worker thread
+while the next batch is parsed; pyarrow reads that text into one raw table per
+canonical table, and one row per CPPreviewDate (`reviews`). Python sees one
+event per record (for its line number), not one per element, which keeps the
+reader near the speed of a bare iterparse. Values are kept as written,
+whitespace normalised: dates are parsed, and bad ones rejected, when the
+history is assembled (`history`).
+
+Line numbers past 65,535 are libxml2's approximation (it keeps 16 bits of an
+element's line): near the record's start tag, not always on it.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +30,7 @@ from cpmetrics.sources.sniff import check_xml_prologue
 ROOT = "Message"
 
 # record element -> {leaf element (a path below the record) -> canonical column}; the
-# leaves named in _LISTS repeat and are joined with commas
+# leaves named in _LISTS repeat (the XSLT writes a comma before each item)
 _CHILD_FIELDS = {
     "*/LAchildID": "child_id",
     "*/PersonBirthDate": "birth_date",
@@ -78,10 +83,15 @@ _WIDTH = max(len(f) for f in _RECORDS.values())
 # GenderCurrent (to 2023-24) was 1 male, 2 female, 0/9 not known; Sex (2024-25 on) is M/F/U
 _SEX = {"1": "M", "2": "F", "0": "U", "9": "U", "M": "M", "F": "F", "U": "U"}
 _BATCH = 2000  # children per XSLT call: big enough to amortise the call, small for memory
+_PENDING = 2  # batches waiting for the XSLT worker at most: bounds the memory held
 
 
 class RawCensus:
-    """The raw records of one CIN census file, one DataFrame of strings per canonical table."""
+    """The raw records of one CIN census file, one DataFrame of strings per canonical table.
+
+    `reviews` has one row per CPPreviewDate element, with `plan_row`, the position of
+    its plan record in `plans`; the plan records carry no review dates.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -90,7 +100,7 @@ class RawCensus:
         self.la: str | None = None
         empty = pd.DataFrame()
         self.children = self.episodes = self.assessments = empty
-        self.section47 = self.cin_plans = self.plans = empty
+        self.section47 = self.cin_plans = self.plans = self.reviews = empty
 
 
 def _local(tag) -> str:
@@ -116,17 +126,20 @@ def _stylesheet(ns: str) -> etree.XSLT:
                         for e in expr.split("|"))
 
     def record(name: str, fields: dict[str, str], then: str = "") -> str:
-        # one XPath concat for the single values, then the repeating list, if any
+        # the single values (one value-of each: faster than one concat), then the list
         single = [path(e) for e, column in fields.items() if column not in _LISTS]
         lists = [path(e) for e, column in fields.items() if column in _LISTS]
-        parts = [f"'{name}'"] + [f"normalize-space({e})" for e in single]
-        line = f'<xsl:value-of select="concat({", &quot;&#9;&quot;, ".join(parts)})"/>'
+        line = f"<xsl:text>{name}</xsl:text>" + "".join(
+            f'<xsl:text>\t</xsl:text><xsl:value-of select="normalize-space({e})"/>'
+            for e in single)
         if lists and list(fields.values())[-1] not in _LISTS:
             raise ValueError(f"{name}: a record's repeating list must be its last field")
         for e in lists:
+            # a comma before every item, the first too: a list of one blank item (",") is
+            # not an empty list ("")
             line += (f'<xsl:text>\t</xsl:text><xsl:for-each select="{e}">'
-                     '<xsl:if test="position()&gt;1"><xsl:text>,</xsl:text></xsl:if>'
-                     '<xsl:value-of select="normalize-space(.)"/></xsl:for-each>')
+                     '<xsl:text>,</xsl:text><xsl:value-of select="normalize-space(.)"/>'
+                     "</xsl:for-each>")
         pad = "\t" * (_WIDTH - len(fields))  # every line as wide as the widest record
         return (f'<xsl:template match="{p}{name}">{line}<xsl:text>{pad}\n</xsl:text>{then}'
                 "</xsl:template>")
@@ -152,6 +165,7 @@ def read_cin_census(path: str | Path) -> RawCensus:
     path = Path(path)
     check_xml_prologue(path)
     raw = RawCensus(path)
+    batches = _Batches()
     try:
         # start events of the record elements only (the tag filter runs in C): their
         # line numbers, in document order, are the records' locations
@@ -165,10 +179,10 @@ def read_cin_census(path: str | Path) -> RawCensus:
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
+            remove_blank_text=True,  # the indentation between elements: fewer nodes to walk
         )
         tags: list[str] = []
         lines: list[int] = []
-        chunks: list[bytes] = []
         box = etree.Element("Batch")
         child_tag, previous, n, root, ns = None, None, 0, None, ""
         for _, el in context:
@@ -187,7 +201,7 @@ def read_cin_census(path: str | Path) -> RawCensus:
                     box.append(previous)
                     n += 1
                     if n == _BATCH:
-                        chunks.append(bytes(_stylesheet(ns)(box)))
+                        batches.add(_stylesheet(ns), box)
                         box, n = etree.Element("Batch"), 0
                 previous = el
         if root is None:
@@ -198,7 +212,8 @@ def read_cin_census(path: str | Path) -> RawCensus:
             _header(raw, root)
         if previous is not None:
             box.append(previous)
-            chunks.append(bytes(_stylesheet(ns)(box)))
+            batches.add(_stylesheet(ns), box)
+        text = batches.text()
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None) or (exc.position[0] if exc.position else None)
         msg = str(exc.msg if hasattr(exc, "msg") else exc).split(", line")[0]
@@ -211,8 +226,42 @@ def read_cin_census(path: str | Path) -> RawCensus:
         raise InputError(path, None, f"its records could not be read ({exc})") from None
     except (OSError, ValueError) as exc:
         raise InputError(path, None, f"cannot be read as XML ({type(exc).__name__})") from None
-    _tables(raw, b"".join(chunks), tags, lines, ns)
+    finally:
+        batches.close()
+    _tables(raw, text, tags, lines, ns)
     return raw
+
+
+class _Batches:
+    """Batches of children written out by the XSLT in a worker thread, kept in order.
+
+    libxslt runs without the GIL, so the next batch is parsed while one is
+    transformed; at most two wait, which bounds the memory held.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cpmetrics-xslt")
+        self._pending: deque = deque()
+        self._chunks: list[bytes] = []
+
+    def add(self, xslt: etree.XSLT, box) -> None:
+        self._pending.append(self._pool.submit(_transform, xslt, box))
+        while len(self._pending) > _PENDING:
+            self._chunks.append(self._pending.popleft().result())
+
+    def text(self) -> bytes:
+        while self._pending:
+            self._chunks.append(self._pending.popleft().result())
+        return b"".join(self._chunks)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _transform(xslt: etree.XSLT, box) -> bytes:
+    return bytes(xslt(box))
 
 
 def _header(raw: RawCensus, root) -> None:
@@ -276,17 +325,65 @@ def _tables(raw: RawCensus, text: bytes, tags: list[str], lines: list[int], ns: 
     src = str(raw.path)
     for name, fields in _RECORDS.items():
         rows = pc.equal(record, name)
-        columns = {col: table[f"f{i}"].filter(rows) for i, col in enumerate(fields.values())}
+        columns = {col: table[f"f{i}"].filter(rows).combine_chunks()
+                   for i, col in enumerate(fields.values())}
         if name != "Child":
             columns = {"child_id": child_id.filter(rows), **columns}
         if name in _BLOCKS:
             columns["referral_date"] = referral.filter(rows)
         columns["location"] = location.filter(rows)
-        df = pa.table(columns).to_pandas(types_mapper=_str_dtype)
-        df.insert(len(df.columns) - 1, "source_file", pd.Series(src, index=df.index, dtype=str))
+        reviews = columns.pop("reviews", None)
+        for col in _LISTS:
+            if col in columns:
+                columns[col] = _joined(columns[col])
+        df = _raw_frame(columns, src)
         if name == "Child":
             df["sex"] = df["sex"].map(_SEX).fillna(df["sex"]).astype(str)
         setattr(raw, _TABLES[name], df)
+        if reviews is not None:
+            raw.reviews = _reviews(reviews, columns, src)
+
+
+def _raw_frame(columns: dict, src: str) -> pd.DataFrame:
+    """Arrow columns as a raw table, `source_file` before the last column (`location`)."""
+    import pyarrow as pa
+
+    df = pa.table(columns).to_pandas(types_mapper=_str_dtype)
+    df.insert(len(df.columns) - 1, "source_file", pd.Series(src, index=df.index, dtype=str))
+    return df
+
+
+def _items(values):
+    """The XSLT's lists (",a,b": a comma before every item) as Arrow lists of their items."""
+    import pyarrow.compute as pc
+
+    return pc.list_slice(pc.split_pattern(values, ","), 1)
+
+
+def _joined(values):
+    """A list as one comma-separated value ("a,b"); missing where that is empty (no item, or
+    a single blank one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join(_items(values), ",")
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+
+
+def _reviews(values, plans: dict, src: str) -> pd.DataFrame:
+    """One raw row per CPPreviewDate element (a blank one too), with its plan record's row
+    (`plan_row`, the position in the file's raw plans), child id, start date and place."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    items = _items(values)
+    at = pc.list_parent_indices(items)
+    columns = {"plan_row": at.cast(pa.int64()),
+               "child_id": plans["child_id"].take(at),
+               "plan_start_date": plans["start_date"].take(at),
+               "review_date": pc.list_flatten(items),
+               "location": plans["location"].take(at)}
+    return _raw_frame(columns, src)
 
 
 def _str_dtype(arrow_type):

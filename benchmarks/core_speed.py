@@ -1,16 +1,34 @@
-"""Time `metrics` and the monthly series on a large plan table, and the CIN census reader on a
-large XML file, each next to its floor measured on the same data in the same run.
+"""Time `metrics` and the monthly series on a large plan table, the CIN census reader on a
+large XML file, and the whole `metrics` command on a multi-year history heavy with reviews,
+each next to its floor measured on the same data in the same run.
 
     .venv/bin/python benchmarks/core_speed.py [--plans 1000000] [--xml-mb 100]
+        [--children-scale 10 | --history DIR] [--repeat 5] [--cases plans,xml,history]
+        [--profile]
 
 Floors: reading the plan table from parquet (for the measures and the series); a bare lxml
-iterparse over the XML, clearing elements as it goes (for the reader). Targets: the series
-within 3x of its floor, the reader within 2x of its floor.
+iterparse over the XML, clearing elements as it goes (for the reader); a bare lxml
+`iterparse(..., tag="Child")` over every file of the history, clearing each child (for the
+command). Targets: the series within 3x of its floor, the reader within 2x of its floor, the
+`metrics` command over the history, process start included, within 3x of its floor.
+
+The history is four yearly returns of the synthetic council at `--children-scale` times its
+size (`cpmetrics synth`; scale 10 is about 110 MB, 68,000 children, 13,000 plans and 35,000
+review dates listed), made in a temporary folder and removed after. The single-file case
+missed what merging returns costs: one plan listed by several returns, its reviews unioned.
+The floor and the command alternate `--repeat` times; the best of each is compared, wall
+clock and CPU (the command's CPU includes the reader's XSLT worker thread). `--profile` adds
+the top lines of a profile of the command, run in this process, in CPU seconds: the worker's
+CPU lands on whatever the main thread runs meanwhile (mostly the parse loop's list appends).
+On a machine whose cores are all busy, wall clock times swing by a quarter from run to run;
+the CPU ratio is the steadier figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import subprocess
 import sys
 import tempfile
@@ -104,15 +122,108 @@ def peak_memory_mb(path: Path, bare: bool = False) -> float:
     return int(out.stdout.split()[-1]) / 1024
 
 
+def iterparse_children(files: list[Path]) -> None:
+    """The floor of the command: a bare iterparse over every file, clearing each child."""
+    for f in files:
+        for _, el in etree.iterparse(str(f), tag="Child"):
+            el.clear()
+
+
+def make_history(folder: Path, scale: int) -> Path:
+    """Four yearly returns of the synthetic council at `scale` times its size."""
+    subprocess.run([sys.executable, "-m", "cpmetrics", "synth", "--out", str(folder),
+                    "--children-scale", str(scale)], check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (NaN where `resource` is missing:
+    Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return float("nan")
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def time_history(folder: Path, repeat: int, profile: bool) -> None:
+    """`cpmetrics metrics` over a folder of yearly returns against iterparse over its files."""
+    files = sorted(folder.glob("*.xml"))
+    size = sum(f.stat().st_size for f in files) / 1e6
+    raws = [read_cin_census(f) for f in files]
+    period_end = max(r.reference_date for r in raws if r.reference_date)
+    listed = sum(len(r.reviews) for r in raws)
+    tables = load(folder)
+    print(f"history: {len(files)} yearly returns in {folder}, {size:.0f} MB:"
+          f" {len(tables.children):,} children, {tables.counts.read:,} plan records,"
+          f" {len(tables.plans):,} plans ({int((tables.plans['review_count'] > 0).sum()):,}"
+          f" reviewed), {listed:,} review dates listed, {len(tables.reviews):,} reviews"
+          f" once unioned; `metrics --period-end {period_end}`")
+    command = [sys.executable, "-m", "cpmetrics", "metrics", "--data", str(folder),
+               "--period-end", period_end]
+    floor_wall, floor_cpu, cmd_wall, cmd_cpu = [], [], [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        iterparse_children(files)
+        floor_wall.append(time.perf_counter() - t)
+        floor_cpu.append(time.process_time() - c)
+        t, c = time.perf_counter(), _children_cpu()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        cmd_wall.append(time.perf_counter() - t)
+        cmd_cpu.append(_children_cpu() - c)
+
+    def runs(values: list[float]) -> str:
+        return " ".join(f"{v:.2f}" for v in values)
+
+    print(f"  floor (iterparse tag=Child)  wall {min(floor_wall):6.2f} s  cpu"
+          f" {min(floor_cpu):6.2f} s   (runs, wall: {runs(floor_wall)})")
+    print(f"  metrics command              wall {min(cmd_wall):6.2f} s  cpu"
+          f" {min(cmd_cpu):6.2f} s   (runs, wall: {runs(cmd_wall)})")
+    print(f"  command / floor: wall {min(cmd_wall) / min(floor_wall):.2f}x,"
+          f" cpu {min(cmd_cpu) / min(floor_cpu):.2f}x (target: 3x or better)")
+    if profile:
+        import cProfile
+        import pstats
+
+        from cpmetrics.cli import main as cli
+
+        out = io.StringIO()
+        prof = cProfile.Profile(time.process_time)  # CPU: waits on a busy machine left out
+        with contextlib.redirect_stdout(io.StringIO()):
+            prof.runcall(cli, command[3:])
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(16)
+        print("  profile of the command in this process (imports excluded; CPU seconds of"
+              " the process, the XSLT worker's included), top lines:")
+        print("\n".join("    " + ln for ln in out.getvalue().splitlines() if ln.strip()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--plans", type=int, default=1_000_000)
     ap.add_argument("--xml-mb", type=int, default=100)
     ap.add_argument("--xml", type=Path, help="time this CIN census file instead of a generated one"
                     " (e.g. one year of `cpmetrics synth --children-scale 100`)")
+    ap.add_argument("--children-scale", type=int, default=10,
+                    help="size of the synthetic history for the command case")
+    ap.add_argument("--history", type=Path, help="time the command on this folder of yearly"
+                    " returns instead of a generated history")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--cases", default="plans,xml,history")
+    ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
+    cases = set(args.cases.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if "history" in cases:
+            history = args.history or make_history(tmp / "history", args.children_scale)
+            time_history(history, args.repeat, args.profile)
+        if cases & {"plans", "xml"}:
+            plans_and_xml(tmp, args, cases)
+
+
+def plans_and_xml(tmp: Path, args: argparse.Namespace, cases: set[str]) -> None:
+    if "plans" in cases:
         plans = plan_table(args.plans)
         pq = tmp / "plans.parquet"
         plans.to_parquet(pq)
@@ -127,6 +238,7 @@ def main() -> None:
         print(f"  monthly series                       {series:7.3f} s  = {series / floor:.2f}x floor")
         print(f"  metrics at one date                  {point:7.3f} s  = {point / floor:.2f}x floor")
 
+    if "xml" in cases:
         if args.xml:
             xml, n = args.xml, "?"
         else:

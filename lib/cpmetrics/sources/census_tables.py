@@ -84,7 +84,10 @@ def _latest(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """One row per key: the one from the latest collection year, then the latest file."""
     if df.empty:
         return df
-    df = df.sort_values(["collection_year", "file_order"], kind="stable")
+    # files are stacked in that order already unless a file's year is unknown
+    if not (df["collection_year"].is_monotonic_increasing
+            and df["file_order"].is_monotonic_increasing):
+        df = df.sort_values(["collection_year", "file_order"], kind="stable")
     return df.drop_duplicates(key, keep="last")
 
 

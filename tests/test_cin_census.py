@@ -117,10 +117,33 @@ def test_a_review_without_a_date_is_kept_undated_and_not_counted(tmp_path):
     census_xml(tmp_path / "a.xml", [child_xml("X1", episode_xml("2017-04-01", cpp_xml(
         "2017-05-02", reviews=("", "2017-02-31", "2017-08-01"))))])
     t = load(tmp_path / "a.xml")
-    # the blank and the impossible date are one review without a date: they cannot be told apart
-    assert _days(t.reviews["review_date"]) == ["2017-08-01", None]
+    # the blank and the impossible date are each a review record without a date (8842Q)
+    assert _days(t.reviews["review_date"]) == ["2017-08-01", None, None]
+    assert (t.findings["rule"] == "8842Q").sum() == 2
     assert t.plans["review_count"].iloc[0] == 1
     assert _days(t.plans["last_review_date"]) == ["2017-08-01"]
+
+
+def test_a_date_twice_in_one_return_is_reported_and_counted_once(tmp_path):
+    """Twice in one plan record: both rows stay for rule L13, the plan has one review. Twice
+    across returns, or in a plan recorded twice (L03): the union, one row, no L13."""
+    twice = cpp_xml("2016-06-01", reviews=("2016-09-01",))
+    census_xml(tmp_path / "a.xml", [
+        child_xml("X1", episode_xml("2016-04-01", cpp_xml(
+            "2016-05-10", reviews=("2016-08-09", "2016-08-09", "2017-02-07")))),
+        child_xml("X2", episode_xml("2016-05-01", twice, twice)),
+    ], reference_date="2017-03-31", year="2017")
+    census_xml(tmp_path / "b.xml", [child_xml("X1", episode_xml("2016-04-01", cpp_xml(
+        "2016-05-10", reviews=("2017-02-07",))))])
+    t = load(tmp_path)
+    x1 = t.reviews[t.reviews["child_id"] == "X1"]
+    assert _days(x1["review_date"]) == ["2016-08-09", "2016-08-09", "2017-02-07"]
+    assert [Path(f).name for f in x1["source_file"]] == ["a.xml", "a.xml", "b.xml"]
+    assert _days(t.reviews.loc[t.reviews["child_id"] == "X2", "review_date"]) == ["2016-09-01"]
+    l13 = t.findings[t.findings["rule"] == "L13"]
+    assert list(l13["child_id"]) == ["X1"] and l13["message"].iloc[0].endswith("review 2016-08-09)")
+    assert list(t.findings.loc[t.findings["rule"] == "L03", "child_id"]) == ["X2"]
+    assert list(t.plans["review_count"]) == [2, 1]
 
 
 def test_a_rejected_plan_record_takes_its_reviews_with_it(tmp_path):

@@ -202,13 +202,15 @@ def union_reviews(plans: pd.DataFrame, records: pd.DataFrame, reviews: pd.DataFr
 
     A return lists the reviews held in its own collection year (metrics.md), so
     the "later return wins" rule of the plan's other fields does not apply: the
-    same date listed by two returns (or twice in one) is one review, kept with
-    the latest return listing it. A review with no date, or one that is not a
-    date, is kept with its date missing (once a plan), so the rules can report
-    it. `records` are the loaded plan records, indexed by their position in the
-    `n` raw records; `plan_row` in `reviews` is that position.
+    same date listed by two returns (or by two records of the plan in one, rule
+    L03) is one review, kept with the latest record listing it. A date that
+    record lists twice stays twice, for rule L13 to report (the measures count it
+    once). A review with no date, or one that is not a date, is kept with its
+    date missing (rule 8842Q), from the latest record listing one. `records` are
+    the loaded plan records, indexed by their position in the `n` raw records;
+    `plan_row` in `reviews` is that position.
 
-    Returns the plans with `review_count` (the dated reviews) and
+    Returns the plans with `review_count` (the distinct review dates) and
     `last_review_date` from the union, and the reviews table (REVIEW_COLUMNS,
     then `location`: the place of the plan record listing the review).
     """
@@ -231,13 +233,20 @@ def union_reviews(plans: pd.DataFrame, records: pd.DataFrame, reviews: pd.DataFr
         "collection_year": pd.array(of_plan("collection_year"), dtype="Int64"),
         "file_order": pd.array(of_plan("file_order", 0), dtype="Int64"),
         "location": of_plan("location"),
+        "_record": reviews["plan_row"].to_numpy(dtype="int64")[listed],
     })
     key = ["child_id", "plan_start_date", "review_date"]
-    rv = rv.sort_values([*key, "collection_year", "file_order"], kind="stable")
-    rv = rv.drop_duplicates(key, keep="last").drop(columns="file_order")
-    rv = conform(rv, REVIEW_COLUMNS)
+    rv = rv.sort_values([*key, "collection_year", "file_order", "_record"], kind="stable")
+    rv = rv.reset_index(drop=True)
+    # each date's rows from the latest record listing it: that of its group's last row
+    group = rv.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    last = np.zeros(group.max() + 1 if len(group) else 0, dtype="int64")
+    last[group] = np.arange(len(rv))  # rows are sorted: the last write is the group's last
+    record = rv["_record"].to_numpy()
+    latest = record == record[last[group]]
+    rv = conform(rv[latest].drop(columns=["file_order", "_record"]), REVIEW_COLUMNS)
 
-    dated = rv[rv["review_date"].notna()]
+    dated = rv[rv["review_date"].notna()].drop_duplicates(key)
     per_plan = dated.groupby(["child_id", "plan_start_date"], sort=False)["review_date"]
     per_plan = per_plan.agg(["size", "max"])
     at = per_plan.index.get_indexer(pd.MultiIndex.from_arrays(

@@ -13,7 +13,7 @@ command). Targets: the series within 3x of its floor, the reader within 2x of it
 `metrics` command over the history, process start included, within 3x of its floor.
 
 The history is four yearly returns of the synthetic council at `--children-scale` times its
-size (`cpmetrics synth`; scale 10 is about 110 MB, 68,000 children, 13,000 plans and 35,000
+size (`cpmetrics synth`; scale 10 is about 120 MB, 69,000 children, 13,000 plans and 21,000
 review dates listed), made in a temporary folder and removed after. The single-file case
 missed what merging returns costs: one plan listed by several returns, its reviews unioned.
 The floor and the command alternate `--repeat` times; the best of each is compared, wall

@@ -121,3 +121,16 @@ def test_benchmark_compare_sets_named_councils_beside_the_rest():
 def test_benchmark_unknown_council_is_one_line_exit_2():
     out = run("benchmark", "--la", "Nowhere", "--year", "2017")
     assert out.returncode == 2 and out.stderr == "error: unknown local authority 'Nowhere'\n"
+
+
+def test_a_census_returns_own_lea_gives_the_rate_without_la():
+    """The return's header names its council (<LEA>358</LEA>), so `metrics` needs no --la for
+    the rate per 10,000 (it was null: the header's LEA was never read into the tables)."""
+    from cpmetrics.population import population
+
+    done = run("metrics", "--data", str(ROOT / "data" / "synthetic"), "--period-end", "2018-09-30")
+    assert done.returncode == 0, done.stderr
+    m = json.loads(done.stdout)
+    # 30 September 2018 is in 2018-19: DfE's rule takes the mid-2018 estimate
+    assert m["rate_per_10k"] == round(m["on_plan"] / population("358", 2018) * 10_000, 1)
+    assert m["rate_per_10k"] is not None

@@ -270,7 +270,8 @@ def _header(raw: RawCensus, root) -> None:
     for name in ("ReferenceDate", "Year", "LEA"):
         el = next(root.iter("{*}" + name), None)
         text = el.text.strip() if el is not None and el.text else ""
-        setattr(raw, {"ReferenceDate": "reference_date"}.get(name, name.lower()), text or None)
+        setattr(raw, {"ReferenceDate": "reference_date", "LEA": "la"}.get(name, name.lower()),
+                text or None)
 
 
 def _tables(raw: RawCensus, text: bytes, tags: list[str], lines: list[int], ns: str) -> None:

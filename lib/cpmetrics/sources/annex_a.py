@@ -64,14 +64,18 @@ from cpmetrics.tables import (
 )
 
 SHEET = "List 7"
-#: List 7's headings, in order, as in Ofsted's template and the public samples
-HEADINGS: tuple[str, ...] = (
+#: the child's columns every Annex A list opens with
+CHILD_HEADINGS: tuple[str, ...] = (
     "Child Unique ID",
     "Gender",
     "Ethnicity",
     "Date of Birth",
     "Age",
     "Does the Child have a Disability",
+)
+#: List 7's headings, in order, as in Ofsted's template and the public samples
+HEADINGS: tuple[str, ...] = (
+    *CHILD_HEADINGS,
     "Child Protection Plan Start Date",
     "Initial Category of Abuse",
     "Latest Category of Abuse",
@@ -127,12 +131,7 @@ _LOOKUP = {norm(h): h for h in HEADINGS} | ALIASES
 LIST_5 = "List 5"
 #: List 5's headings (section 47 enquiries), in order, as in Ofsted's template and the samples
 HEADINGS_5: tuple[str, ...] = (
-    "Child Unique ID",
-    "Gender",
-    "Ethnicity",
-    "Date of Birth",
-    "Age",
-    "Does the Child have a Disability",
+    *CHILD_HEADINGS,
     "Strategy discussion initiating Section 47 Enquiry Start Date",
     "Was an Initial Child Protection Conference deemed unnecessary?",
     "Date of Initial Child Protection Conference",

@@ -9,10 +9,12 @@ its cases run with `PTD` (trend_points=7).
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
+from cpmetrics import spc
 from cpmetrics.cohort import ReferenceBand
 from cpmetrics.series import monthly_series
 from cpmetrics.spc import (
@@ -523,3 +525,28 @@ def test_a_page_says_where_the_band_and_spc_disagree():
     tight = xmr(monthly([249, 251] * 6))
     assert band_reading(tight, ReferenceBand(250, 4))[1].startswith(
         "The band and SPC agree in every one of the 12 months")
+
+
+def test_conferences_within_15_working_days_month_by_month_on_an_xmr_chart():
+    """Each month's share is its conferences within 15 working days over those held (the
+    pathway measure), the centre their mean; a source with no section 47 data says so."""
+    from cpmetrics import charts
+    from cpmetrics.paths import data_path
+    from cpmetrics.pathway import conferences_on_time_by_month
+    from cpmetrics.sources import load
+    from cpmetrics.unavailable import NotAvailable
+
+    tables = load(data_path("data/synthetic"))
+    chart = spc.monthly(tables, "2018-09-30", "icpc_within_15_days")
+    by_month = conferences_on_time_by_month(tables, "2018-09-30", months=24)
+    assert len(chart) == 24 and list(chart["n"]) == list(by_month["n"])
+    shares = 100 * by_month["n"].astype(float) / by_month["of"].astype(float)
+    assert np.allclose(chart["value"].to_numpy(), shares.to_numpy())
+    assert chart["centre"].iloc[0] == pytest.approx(shares.mean())
+    assert list(spc.pack_table(chart).columns) == ["month_end", "n", "of", "value", "centre",
+                                                    "lower", "upper", "signal"]
+    no_s47 = replace(tables, section47=None)
+    missing = spc.monthly(no_s47, "2018-09-30", "icpc_within_15_days")
+    assert isinstance(missing, NotAvailable)
+    assert spc.pack_table(missing) is missing and spc.reading(missing) is missing
+    assert charts.spc_chart(missing, threshold=5) == (missing, missing.sentence())

@@ -139,14 +139,18 @@ def show_table(
     return Table(safe)
 
 
-def show_text(paragraphs: list[str], name: str, *, title: str, pack_dir: str | Path | None = None,
-              threshold: int = DEFAULT_THRESHOLD) -> Any:
+def show_text(paragraphs: list[str] | NotAvailable, name: str, *, title: str,
+              pack_dir: str | Path | None = None, threshold: int = DEFAULT_THRESHOLD) -> Any:
     """Paragraphs to read and paste into a report, shown as text, not as a table.
 
     In a pack they are disclosure-controlled like any table and written as
     CSV too (one paragraph a row), so the workbook and the index carry them.
+    A `NotAvailable` is shown as its sentence (once a page), as `show_table` does.
     """
     from IPython.display import Markdown
+
+    if isinstance(paragraphs, NotAvailable):
+        return _not_available(paragraphs, name, pack_dir)
 
     table = show_table(pd.DataFrame({"paragraph": list(paragraphs)}), name, title=title,
                        pack_dir=pack_dir, threshold=threshold)

@@ -1055,6 +1055,7 @@ def _changes_words(drawn: list[str]) -> str:
     return (" A dashed vertical line marks each change of practice: " + "; ".join(drawn) + ".")
 
 
+@passes_through
 def spc_chart(spc: pd.DataFrame, threshold: int | None = None, practice_changes=None
               ) -> tuple[Figure, str]:
     """An XmR chart (`spc.monthly`): each month's value, marked by what it shows (common cause,
@@ -1121,7 +1122,9 @@ def spc_chart(spc: pd.DataFrame, threshold: int | None = None, practice_changes=
     ax.yaxis.grid(True, color=GRID)
     if share:
         _pct_axis(ax.yaxis)
-    ax.set_ylabel(s.LABELS[measure] if not share else "Re-plans, % of the month's starts",
+    ax.set_ylabel({"replan_share": "Re-plans, % of the month's starts",
+                   "icpc_within_15_days": "Within 15 working days, % of conferences"}
+                  .get(measure, s.LABELS[measure]),
                   fontsize=FONT)
     ax.set_xlabel("Month", fontsize=FONT)
     shown = value.dropna()
@@ -1153,7 +1156,8 @@ def _spc_title(spc: pd.DataFrame, measure: str) -> tuple[str, str]:
     from cpmetrics import spc as s
 
     short = {"on_plan": "Children on a plan", "starts": "Plans started each month",
-             "replan_share": "Re-plan share of each month's starts"}[measure]
+             "replan_share": "Re-plan share of each month's starts",
+             "icpc_within_15_days": "Initial conferences within 15 working days"}[measure]
     if spc.empty:
         return f"{short}: no months to chart", ""
     phases = s.phase_summary(spc)

@@ -434,13 +434,19 @@ DISCLOSURE: dict[str, dict[str, tuple[str, ...]]] = {
     "on_plan": {"derived": ("centre",)},
     "starts": {"derived": ("centre",)},
     "replan_share": {"derived": ("value", "centre")},
+    "icpc_within_15_days": {"derived": ("value", "centre")},
 }
 #: what each measure is a number of, in a sentence ("averaged 248.5 children")
-UNITS = {"on_plan": " children", "starts": " plans", "replan_share": "%"}
+UNITS = {"on_plan": " children", "starts": " plans", "replan_share": "%",
+         "icpc_within_15_days": "%"}
+#: the shares, each resting on a count (`n`) of a monthly total (`of`)
+SHARES = ("replan_share", "icpc_within_15_days")
 #: each measure as the subject of a sentence
 WHAT = {"on_plan": "the number of children on a plan at the month end",
         "starts": "the number of plans started in the month",
-        "replan_share": "the share of the month's starts that were re-plans"}
+        "replan_share": "the share of the month's starts that were re-plans",
+        "icpc_within_15_days": "the share of the month's initial conferences held within 15 "
+                               "working days of the enquiry starting"}
 NEITHER_WAY = "neither better nor worse: this measure has no better direction"
 NEGATIVE = ("The lower process limit ({lower}) is below zero, which {what} cannot be: the chart "
             "starts at 0.")
@@ -461,8 +467,10 @@ def monthly(tables, end: DateLike, measure: str, *,
     """The XmR chart (`xmr`) of one measure over the last `months` month ends to `end` that the
     data cover (as `cohort.cohort_trend`), rebased at each practice change.
 
-    Adds `n` and `of`, the counts a re-plan share rests on (re-plans and plans started in
-    the month; empty for a count). The last month is the month end on or before `end`.
+    Adds `n` and `of`, the counts a share rests on (re-plans and plans started in the month;
+    conferences within 15 working days and conferences held; empty for a count). The last
+    month is the month end on or before `end`. Conferences need section 47 data: without it,
+    the `NotAvailable` saying so.
     """
     from cpmetrics.coverage import first_date
     from cpmetrics.periods import month_end
@@ -476,6 +484,8 @@ def monthly(tables, end: DateLike, measure: str, *,
     start = first_date(tables)
     if start is not None:
         first = max(first, start + pd.offsets.MonthEnd(0))
+    if measure == "icpc_within_15_days":
+        return _conferences(tables, first, last, practice_changes)
     s = monthly_series(tables.plans, first, last) if first <= last else \
         monthly_series(tables.plans, last, last).iloc[:0]
     out = measure_spc(s, measure, practice_changes=practice_changes or ())
@@ -487,12 +497,38 @@ def monthly(tables, end: DateLike, measure: str, *,
     return out
 
 
+def _conferences(tables, first: pd.Timestamp, last: pd.Timestamp,
+                 practice_changes: Iterable[DateLike | Mapping]) -> pd.DataFrame:
+    """The XmR chart of each month's share of initial conferences within 15 working days
+    (`pathway.icpc_within_15_days` month by month); a month with no conference has no share."""
+    from cpmetrics.pathway import conferences_on_time_by_month
+    from cpmetrics.unavailable import NotAvailable
+
+    n_months = len(pd.date_range(first, last, freq="ME"))
+    by_month = conferences_on_time_by_month(tables, last, months=max(n_months, 1))
+    if isinstance(by_month, NotAvailable):
+        return by_month
+    by_month = by_month.iloc[-n_months:] if n_months else by_month.iloc[:0]
+    n = by_month["n"].astype("float64")
+    of = by_month["of"].astype("float64")
+    share = (100 * n / of.where(of > 0)).rename("icpc_within_15_days")
+    out = xmr(share, POLARITY["icpc_within_15_days"], practice_changes=practice_changes or ())
+    out["n"] = pd.array(by_month["n"].to_numpy(), dtype="Int64")
+    out["of"] = pd.array(by_month["of"].to_numpy(), dtype="Int64")
+    out.attrs["measure"] = "icpc_within_15_days"
+    return out
+
+
 def pack_table(spc: pd.DataFrame, digits: int | None = 1) -> pd.DataFrame:
     """What a pack keeps of a `monthly` chart: `month_end, value, centre, lower, upper, signal`
     (signal empty for common cause; a count's value a whole number; the rest to `digits`
     decimal places, as a page shows them, or unrounded with None); a re-plan share also has
     the counts it rests on, `n` and `of`, before its value. Show it with
     `show_table(..., **DISCLOSURE[measure])`."""
+    from cpmetrics.unavailable import NotAvailable
+
+    if isinstance(spc, NotAvailable):  # the data hold no such measure: shown as its sentence
+        return spc
     measure = spc.attrs.get("measure")
     out = spc[list(PACK_COLUMNS)].copy()
     out["signal"] = out["signal"].fillna("")
@@ -501,7 +537,7 @@ def pack_table(spc: pd.DataFrame, digits: int | None = 1) -> pd.DataFrame:
             out[c] = out[c].round(digits)
     if measure in COUNTS:
         out["value"] = out["value"].round().astype("Int64")
-    if measure == "replan_share":
+    if measure in SHARES:
         out.insert(1, "n", spc["n"])
         out.insert(2, "of", spc["of"])
     out.attrs["measure"] = measure
@@ -522,6 +558,10 @@ def reading(spc: pd.DataFrame, band: Band | None = None, *, measure: str | None 
     limits and how many months are special cause (improving, concerning, or neither), and what
     cannot be said yet; with the council's `band`, where the band and SPC disagree
     (`band_reading`). Months' own values are not given (disclosure: the table has them)."""
+    from cpmetrics.unavailable import NotAvailable
+
+    if isinstance(spc, NotAvailable):  # the data hold no such measure: shown as its sentence
+        return spc
     if band is not None:
         return reading(spc, measure=measure) + band_reading(spc, band)
     measure = measure or spc.attrs.get("measure")

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from cpmetrics.periods import DateLike, as_date
+from cpmetrics.unavailable import NotAvailable
 
 #: 3 / d2 (d2 = 1.128 for moving ranges of two points): the limits sit 2.66 mean moving ranges out
 LIMIT = 2.66
@@ -502,7 +503,6 @@ def _conferences(tables, first: pd.Timestamp, last: pd.Timestamp,
     """The XmR chart of each month's share of initial conferences within 15 working days
     (`pathway.icpc_within_15_days` month by month); a month with no conference has no share."""
     from cpmetrics.pathway import conferences_on_time_by_month
-    from cpmetrics.unavailable import NotAvailable
 
     n_months = len(pd.date_range(first, last, freq="ME"))
     by_month = conferences_on_time_by_month(tables, last, months=max(n_months, 1))
@@ -525,8 +525,6 @@ def pack_table(spc: pd.DataFrame, digits: int | None = 1) -> pd.DataFrame:
     decimal places, as a page shows them, or unrounded with None); a re-plan share also has
     the counts it rests on, `n` and `of`, before its value. Show it with
     `show_table(..., **DISCLOSURE[measure])`."""
-    from cpmetrics.unavailable import NotAvailable
-
     if isinstance(spc, NotAvailable):  # the data hold no such measure: shown as its sentence
         return spc
     measure = spc.attrs.get("measure")
@@ -558,8 +556,6 @@ def reading(spc: pd.DataFrame, band: Band | None = None, *, measure: str | None 
     limits and how many months are special cause (improving, concerning, or neither), and what
     cannot be said yet; with the council's `band`, where the band and SPC disagree
     (`band_reading`). Months' own values are not given (disclosure: the table has them)."""
-    from cpmetrics.unavailable import NotAvailable
-
     if isinstance(spc, NotAvailable):  # the data hold no such measure: shown as its sentence
         return spc
     if band is not None:

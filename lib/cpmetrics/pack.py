@@ -1096,10 +1096,18 @@ METHODS_PAGE = "methods.html"
 
 def methods_page(root: Path) -> str:
     """docs/methods.md as a page of the pack, so a reader of the pack can see how every figure
-    was worked out without the project (mistune: the Markdown renderer nbconvert uses)."""
+    was worked out without the project (mistune: the Markdown renderer nbconvert uses).
+
+    Rendered once per process while the file is unchanged (`pack --all` writes it 18 times).
+    """
+    return _methods_page(_fingerprint(root / "docs" / "methods.md"))
+
+
+@functools.lru_cache(maxsize=2)
+def _methods_page(fingerprint: tuple) -> str:
     import mistune
 
-    text = (root / "docs" / "methods.md").read_text(encoding="utf-8")
+    text = Path(fingerprint[0]).read_text(encoding="utf-8")
     body = mistune.create_markdown(plugins=["table"])(text)
     title = re.search(r"^#\s+(.+)$", text, re.M)
     e = html.escape

@@ -62,13 +62,13 @@ def pack_metrics(params: Params, root: Path) -> dict:
     """metrics.json: what `cpmetrics metrics` prints for this period and data, suppressed,
     plus a `pack` object of our own."""
     from cpmetrics import __version__
-    from cpmetrics.cli import _rate
     from cpmetrics.disclosure import suppress_metrics
     from cpmetrics.measures import headline
+    from cpmetrics.population import on_plan_rate
 
     tables = _tables(params.data_path(root))
     period = params.period
-    raw = headline(tables, period, rate=_rate(tables, period, params.la),
+    raw = headline(tables, period, rate=on_plan_rate(tables, period, params.la),
                    visit_standard=params.visit_standard)
     raw["coverage"] = check_coverage(params, root).as_dict()
     out = suppress_metrics(raw, params.suppression_threshold)

@@ -261,7 +261,7 @@ def test_pathway_figures_use_the_grouping_asked_for():
 def test_lait_pathway_figures_agree_with_c4_and_their_own_counts():
     """C4's bands are LAIT's 10_ICPC..21_ICPC, and LAIT's RevCP is its two D6 counts' ratio,
     at every council and year both publish; so bands from C4 and %s from LAIT are one source."""
-    from cpmetrics.population import round1
+    from cpmetrics.rounding import round1
 
     with published_path("lait").open("rb") as fh:
         lait = pd.read_parquet(fh)

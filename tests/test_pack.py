@@ -224,22 +224,22 @@ def test_a_kernels_stderr_is_kept_only_in_a_failed_build(tmp_path):
     import io
     import time
 
-    from cpmetrics import pack
+    from cpmetrics.pack import kernel
 
-    log = pack._KernelLog(io.BytesIO(b"Traceback (most recent call last):\nSYN000001\n"))
+    log = kernel._KernelLog(io.BytesIO(b"Traceback (most recent call last):\nSYN000001\n"))
     for _ in range(100):
         if len(log._lines) == 2:
             break
         time.sleep(0.01)
-    saved = pack._KERNEL.get("log")
-    pack._KERNEL["log"] = log
+    saved = kernel._KERNEL.get("log")
+    kernel._KERNEL["log"] = log
     try:
-        pack._keep_kernel_log(tmp_path)
-        pack._keep_kernel_log(tmp_path)  # nothing new: nothing added
+        kernel._keep_kernel_log(tmp_path)
+        kernel._keep_kernel_log(tmp_path)  # nothing new: nothing added
     finally:
-        pack._KERNEL.pop("log")
+        kernel._KERNEL.pop("log")
         if saved is not None:
-            pack._KERNEL["log"] = saved
+            kernel._KERNEL["log"] = saved
     kept = (tmp_path / "kernel.log").read_text()
     assert kept == "Traceback (most recent call last):\nSYN000001\n"
     assert [p.name for p in tmp_path.iterdir()] == ["kernel.log"]
@@ -295,21 +295,21 @@ def test_a_kernel_waits_for_what_the_pack_promised_and_not_for_a_broken_promise(
     import threading
     import time
 
-    from cpmetrics import pack
+    from cpmetrics.pack import kernel
 
-    monkeypatch.setattr(pack, "_SHARED_DIR", str(tmp_path))
-    pack._promise(tmp_path, "data", ("k",))
-    writer = threading.Timer(0.3, pack._share, (tmp_path, "data", ("k",), {"plans": 3}))
+    monkeypatch.setattr(kernel, "_SHARED_DIR", str(tmp_path))
+    kernel._promise(tmp_path, "data", ("k",))
+    writer = threading.Timer(0.3, kernel._share, (tmp_path, "data", ("k",), {"plans": 3}))
     started = time.monotonic()
     writer.start()
-    assert pack._take_shared("data", ("k",)) == {"plans": 3}
+    assert kernel._take_shared("data", ("k",)) == {"plans": 3}
     assert time.monotonic() - started >= 0.3  # it waited rather than reading for itself
     writer.join()
 
-    pack._promise(tmp_path, "published", ("p",))
-    threading.Timer(0.2, pack._break_promises, (tmp_path,)).start()
-    assert pack._take_shared("published", ("p",)) is None  # the kernel reads it itself
-    assert pack._take_shared("nothing", ("x",)) is None  # never promised: no wait
+    kernel._promise(tmp_path, "published", ("p",))
+    threading.Timer(0.2, kernel._break_promises, (tmp_path,)).start()
+    assert kernel._take_shared("published", ("p",)) is None  # the kernel reads it itself
+    assert kernel._take_shared("nothing", ("x",)) is None  # never promised: no wait
 
 
 def test_pages_keep_nbconverts_keyboard_focus_and_alt_text(project_pack):

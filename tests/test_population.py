@@ -5,9 +5,9 @@ from cpmetrics.population import (
     mid_year_for,
     population,
     rate_per_10k,
-    round1,
     year_ending,
 )
+from cpmetrics.rounding import round1
 
 
 def test_year_ending_and_population_year():

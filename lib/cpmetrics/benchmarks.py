@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cpmetrics.errors import InputError
+from cpmetrics.rounding import round1
 
 # The shipped files, by role. A newer release changes only these names.
 FILES: dict[str, str] = {
@@ -605,8 +606,6 @@ def _sum(*parts: pd.DataFrame) -> pd.DataFrame:
 
 def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float, den_shift: int = 0) -> pd.DataFrame:
     """num / den x scale, 1 dp, matched on area and year; a marker on either side is kept."""
-    from cpmetrics.population import round1
-
     den = den.assign(time_period=den["time_period"] + den_shift)
     m = num.merge(den, on=["time_period", "area"], how="left", suffixes=("", "_den"))
     ok = m["value"].notna() & (m["value_den"] > 0)
@@ -701,8 +700,6 @@ def neighbours_mean(values: list[float | None]) -> tuple[float | None, int]:
     A suppressed or missing value is None (never zero) and is left out; the
     mean is rounded to 1 dp, as the values it averages are.
     """
-    from cpmetrics.population import round1
-
     present = [v for v in values if v is not None and v == v]
     if not present:
         return None, 0

@@ -50,6 +50,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     """Headline measures of metrics.md as one JSON object."""
     from cpmetrics.coverage import CoverageError, check
     from cpmetrics.measures import headline
+    from cpmetrics.population import on_plan_rate
     from cpmetrics.sources import load
 
     period = _period(args)
@@ -58,7 +59,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         covered = check(tables, period, args.data_to)
     except CoverageError as exc:
         raise exc.located(args.data, option=True) from None
-    result = headline(tables, period, rate=_rate(tables, period, args.la),
+    result = headline(tables, period, rate=on_plan_rate(tables, period, args.la),
                       visit_standard=args.visit_standard_working_days)
     result["coverage"] = covered.as_dict()
     json.dump(result, sys.stdout, indent=2)
@@ -78,23 +79,6 @@ def _period(args: argparse.Namespace):
         return Period.ending(args.period_end, args.period_start)
     except ValueError as exc:
         raise InputError(None, None, str(exc)) from None
-
-
-def _rate(tables, period, la: str | None) -> float | None:
-    """Children on a plan per 10,000 aged 0-17, where the council and its population are known."""
-    from cpmetrics.measures import on_plan
-
-    code = la or tables.la
-    if not code:
-        return None
-    try:
-        from cpmetrics.population import rate_per_10k
-    except ImportError:
-        return None
-    try:
-        return rate_per_10k(on_plan(tables.plans, period.end), code, period.end)
-    except InputError:
-        return None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import pandas as pd
 
 from cpmetrics.benchmarks import lookup_la, read_ees
-
-
-def round1(x: float | None) -> float | None:
-    """Round to 1 dp, halves away from zero, as published figures are; None stays None."""
-    if x is None or x != x:
-        return None
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+from cpmetrics.errors import InputError
+from cpmetrics.measures import on_plan
+from cpmetrics.periods import Period
+from cpmetrics.rounding import round1
+from cpmetrics.tables import Tables
 
 
 def year_ending(reporting_date: dt.date | str) -> int:
@@ -87,3 +84,15 @@ def rate_per_10k(on_plan: int, la: str | int, reporting_date: dt.date | str) -> 
     if not pop:
         return None
     return round1(on_plan / pop * 10_000)
+
+
+def on_plan_rate(tables: Tables, period: Period, la: str | None = None) -> float | None:
+    """Children on a plan at the period's end per 10,000 aged 0-17 (`rate_per_10k`), for `la` or
+    else the council the data name; None where neither is known or its population is not."""
+    code = la or tables.la
+    if not code:
+        return None
+    try:
+        return rate_per_10k(on_plan(tables.plans, period.end), code, period.end)
+    except InputError:
+        return None

@@ -161,8 +161,8 @@ def test_committed_sample_region_regenerates_byte_for_byte(tmp_path):
     """data/region-sample (Stockport, Tameside, Trafford) is what its README's command writes."""
     assert main(["synth", "--region", "North West", "--out", str(tmp_path),
                  "--councils", "356,357,358"]) == 0
-    assert read_region(SAMPLE).councils == read_region(tmp_path).councils.__class__(
-        c.__class__(c.la, c.name, SAMPLE / c.la) for c in read_region(tmp_path).councils)
+    assert [(c.la, c.name) for c in read_region(SAMPLE).councils] == [
+        ("356", "Stockport"), ("357", "Tameside"), ("358", "Trafford")]
     assert (SAMPLE / "region.yaml").read_bytes() == (tmp_path / "region.yaml").read_bytes()
     for la in ("356", "357", "358"):
         files = sorted(p.name for p in (tmp_path / la).iterdir())

@@ -54,6 +54,11 @@ How it behaves, and why:
   file, and listed in a manifest (`faults.csv`: file, line, child, fault and
   the validation rule it breaks) so a test can tell them from generator bugs.
 
+What the council is calibrated to (its LA number, children on a plan, plan lengths,
+re-plans, volumes) is a `Profile`; the default is LA 358 as the constants below
+say, and `cpmetrics.synthetic_region` works one out for any council from its
+published figures.
+
 `generate()` returns the simulated history (the truth, not cut to any file);
 `write_census()` writes one XML file per collection year, each cut at its
 reference date (or at `data_to`), in that year's schema element order.

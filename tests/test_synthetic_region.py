@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import filecmp
 import io
@@ -36,8 +37,13 @@ def region(tmp_path_factory) -> Path:
     """Blackpool (small, short plans, many starts), Cheshire East (mid-sized, a suppressed
     figure) and Manchester (the largest rate and count but Lancashire's), written once."""
     out = tmp_path_factory.mktemp("north-west")
-    assert main(["synth", "--region", "North West", "--out", str(out),
-                 "--councils", ",".join(PUBLISHED)]) == 0
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        assert main(["synth", "--region", "North West", "--out", str(out),
+                     "--councils", ",".join(PUBLISHED)]) == 0
+    lines = said.getvalue().splitlines()
+    assert lines[-1] == str(out / "region.yaml") and len(lines) == 4
+    assert lines[2] == (f"{out / '895'}\tCheshire East\tseed 34689501\tsuppressed, the region's"
+                        " rate used: ended_2y_plus_pct 2017, ended_2y_plus_pct 2018")
     return out
 
 

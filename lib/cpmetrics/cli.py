@@ -173,7 +173,9 @@ def _synth_region(args: argparse.Namespace) -> int:
     except ValueError as exc:  # years out of range: a bad argument
         raise InputError(None, "synth", str(exc)) from None
     for w in written:
-        print(f"{w.folder}\t{w.name}\tseed {w.seed}")
+        used = ", ".join(w.filled)
+        stood_in = f"\tsuppressed, the region's rate used: {used}" if w.filled else ""
+        print(f"{w.folder}\t{w.name}\tseed {w.seed}{stood_in}")
     print(Path(args.out) / "region.yaml")
     return EXIT_OK
 

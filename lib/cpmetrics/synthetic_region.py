@@ -90,14 +90,16 @@ class Calibration:
 
 @dataclass(frozen=True)
 class Written:
-    """A council written into a synthetic region: its seed and how far it sits from its
-    figures (its largest miss as a share of TOLERANCE; above 1 is outside)."""
+    """A council written into a synthetic region: its seed, how far it sits from its
+    figures (its largest miss as a share of TOLERANCE; above 1 is outside) and the
+    figures the region's rate stood in for (`Calibration.filled`)."""
 
     la: str
     name: str
     folder: Path
     seed: int
     miss: float
+    filled: tuple[str, ...] = ()
 
 
 def _published() -> dict:
@@ -350,4 +352,5 @@ def write_synthetic_region(
         done = [_write_one(job) for job in work]
     region.write_region(out, region.region_name(name), members, code)
     got = {la: (sd, off) for la, sd, off in done}
-    return [Written(la, nm, out / la, *got[la]) for la, nm in members]
+    filled = {w[0]: w[3].filled for w in work}
+    return [Written(la, nm, out / la, *got[la], filled[la]) for la, nm in members]

@@ -57,9 +57,11 @@ lab: $(STAMP)
 notebooks: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace [0-9]*.ipynb
 
-## Regenerate the embedded synthetic data, byte for byte (data/synthetic/README.md)
+## Regenerate the embedded synthetic data and sample region, byte for byte (their README.md)
 synth: $(STAMP)
 	$(BIN)/python -m cpmetrics synth --out data/synthetic --data-to 2018-09-30
+	$(BIN)/python -m cpmetrics synth --region "North West" --councils 356,357,358 \
+	  --out data/region-sample >/dev/null
 
 ## The speed measurements (scripts, not tests): the core measures and reader, then the packs
 benchmark: $(STAMP)

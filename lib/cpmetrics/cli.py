@@ -107,7 +107,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
     """Write the synthetic council's CIN census files, one per collection year."""
     from cpmetrics import synthetic
 
-    kwargs = {"children_scale": args.children_scale}
+    if args.region is not None:
+        return _synth_region(args)
+    if args.councils is not None:
+        raise InputError(None, "--councils", "needs --region")
+    kwargs = {"children_scale": 1.0 if args.children_scale is None else args.children_scale}
     if args.seed is not None:
         kwargs["seed"] = args.seed
     if args.start_year:
@@ -122,6 +126,41 @@ def cmd_synth(args: argparse.Namespace) -> int:
         raise InputError(None, "synth", str(exc)) from None
     for path in paths:
         print(path)
+    return EXIT_OK
+
+
+def _synth_region(args: argparse.Namespace) -> int:
+    """`synth --region NAME`: one synthetic council per member of the region, and region.yaml."""
+    from cpmetrics import synthetic
+    from cpmetrics.synthetic_region import write_synthetic_region
+
+    if args.children_scale is not None:
+        raise InputError(None, "--children-scale", "does not apply to --region (each council"
+                         " is sized by its population)")
+    councils = None
+    if args.councils is not None:
+        councils = [c.strip() for c in args.councils.split(",") if c.strip()]
+        if not councils:
+            raise InputError(None, "--councils", "should list DfE LA numbers, e.g. 356,357,358")
+    kwargs = {}
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    if args.start_year:
+        kwargs["start_year"] = args.start_year
+    if args.end_year:
+        kwargs["end_year"] = args.end_year
+    kwargs["data_to"] = args.data_to.date() if args.data_to is not None else (
+        synthetic.DEFAULT_DATA_TO if not args.end_year else None)
+    try:
+        written = write_synthetic_region(args.region, Path(args.out), councils=councils,
+                                         jobs=args.jobs, **kwargs)
+    except ValueError as exc:  # years out of range: a bad argument
+        raise InputError(None, "synth", str(exc)) from None
+    for w in written:
+        used = ", ".join(w.filled)
+        stood_in = f"\tsuppressed, the region's rate used: {used}" if w.filled else ""
+        print(f"{w.folder}\t{w.name}\tseed {w.seed}{stood_in}")
+    print(Path(args.out) / "region.yaml")
     return EXIT_OK
 
 
@@ -184,10 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, help="random seed (default: the embedded data set's)")
     s.add_argument("--start-year", type=int)
     s.add_argument("--end-year", type=int)
-    s.add_argument("--children-scale", type=float, default=1.0,
+    s.add_argument("--children-scale", type=float, default=None,
                    help="multiply the council's size (100: a national-sized history)")
     s.add_argument("--data-to", type=_date,
-                   help="last day with events (default: 31 March of the end year)")
+                   help="last day with events (default: 31 March of the end year; with"
+                        " --region, 2018-09-30 as data/synthetic)")
+    s.add_argument("--region", metavar="NAME",
+                   help="a DfE region (e.g. \"North West\"): one council per member, each"
+                        " calibrated to its own published figures, in OUT/<la>/, and"
+                        " OUT/region.yaml")
+    s.add_argument("--councils", metavar="LA,LA",
+                   help="with --region: only these councils (DfE LA numbers)")
+    s.add_argument("--jobs", type=_whole, default=None,
+                   help="with --region: councils written at once (default: cores, at most 2)")
 
     b = add("benchmark", cmd_benchmark, "compare a council with its neighbours and England")
     b.add_argument("--la", required=True, help="DfE LA number, ONS code or name")

@@ -54,6 +54,11 @@ How it behaves, and why:
   file, and listed in a manifest (`faults.csv`: file, line, child, fault and
   the validation rule it breaks) so a test can tell them from generator bugs.
 
+What the council is calibrated to (its LA number, children on a plan, plan lengths,
+re-plans, volumes) is a `Profile`; the default is LA 358 as the constants below
+say, and `cpmetrics.synthetic_region` works one out for any council from its
+published figures.
+
 `generate()` returns the simulated history (the truth, not cut to any file);
 `write_census()` writes one XML file per collection year, each cut at its
 reference date (or at `data_to`), in that year's schema element order.
@@ -78,6 +83,8 @@ __all__ = [
     "FAULTS_FILE",
     "FIRST_YEAR",
     "Council",
+    "DEFAULT_PROFILE",
+    "Profile",
     "census_file_name",
     "generate",
     "schema_path",
@@ -155,6 +162,73 @@ NO_UPN_P = 0.03
 NO_UPN_REASONS = np.array(["UN2", "UN3", "UN4", "UN5", "UN6"])
 NO_UPN_REASON_P = np.array([20, 30, 35, 5, 10], dtype=float)
 UPN_AGE = 4  # years: a child of this age or more at the reference date has a UPN
+
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one synthetic council is calibrated to; the defaults are LA 358 (Trafford).
+
+    `on_plan` holds (day, children on a plan) knots the arrival rate steers
+    towards, interpolated linearly and flat outside them; empty means the
+    constant TARGET_ON_PLAN x children_scale. `return_p_by_year` gives the
+    return probability for families whose next plan would start in a collection
+    year (other years: `return_p`); `duration_bands_by_year` the plan-length
+    bands of plans starting in a collection year (other years:
+    `duration_bands`). `new_children_by_year`: children a year starting a first
+    plan here (the rest of the starts are families coming back); when given, new
+    families arrive at that rate and lean against the stock only as far as
+    `feedback` says (the stock follows from the starts and the plan lengths).
+    `steady` draws each month's new families
+    as the rate rounded at random rather than Poisson, for councils whose
+    figures are to be matched year by year. `upn_las`: LA numbers a UPN is
+    allocated in, this council's first (weights UPN_LA_P).
+    """
+
+    la: str = LA
+    on_plan: tuple[tuple[dt.date, float], ...] = ()
+    duration_bands: tuple[tuple[int, int, float], ...] = DURATION_BANDS
+    return_p: float = RETURN_P
+    return_p_by_year: tuple[tuple[int, float], ...] = ()
+    prior_elsewhere_p: float = PRIOR_ELSEWHERE_P
+    non_cp_episodes_per_year: float | None = None  # None: NON_CP_EPISODES_PER_YEAR x scale
+    upn_las: tuple[str, ...] = tuple(UPN_LAS.tolist())
+    duration_bands_by_year: tuple[tuple[int, tuple[tuple[int, int, float], ...]], ...] = ()
+    new_children_by_year: tuple[tuple[int, float], ...] = ()
+    noise_sd: float = 0.12
+    feedback: float = FEEDBACK
+    lean_range: tuple[float, float] = (0.5, 1.8)
+    steady: bool = False
+
+    def target(self, day: int, scale: float) -> float:
+        """Children on a plan the arrival rate leans towards on `day` (int days)."""
+        if not self.on_plan:
+            return TARGET_ON_PLAN * scale
+        xs = [_day(d) for d, _ in self.on_plan]
+        return float(np.interp(day, xs, [v for _, v in self.on_plan]))
+
+    def bands_at(self, day: int) -> tuple[tuple[int, int, float], ...]:
+        """The plan-length bands of plans starting on `day`."""
+        if not self.duration_bands_by_year:
+            return self.duration_bands
+        return dict(self.duration_bands_by_year).get(_collection_year(day), self.duration_bands)
+
+    def return_p_at(self, days: np.ndarray) -> np.ndarray | float:
+        """The return probability for next plans starting on `days`."""
+        if not self.return_p_by_year:
+            return self.return_p
+        by = dict(self.return_p_by_year)
+        return np.array([by.get(int(y), self.return_p) for y in _collection_year(days)])
+
+
+def _collection_year(days):
+    """The collection year (year ending 31 March) holding each day (int days)."""
+    ye = _year_end(np.asarray(days, dtype=np.int64))
+    return (EPOCH + ye.astype("timedelta64[D]")).astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+#: LA 358 (Trafford) as calibrated by the module constants: the embedded default data set
+DEFAULT_PROFILE = Profile()
 
 # assessment factors: code -> probability in an assessment (DV codes drawn separately).
 # The truth uses 18B/18C and 19B/19C (2020-21 on); older files write 18A and 19A for them.
@@ -306,6 +380,7 @@ class Council:
     cin_plan: dict[str, np.ndarray] = field(repr=False)
     plan: dict[str, np.ndarray] = field(repr=False)
     review: dict[str, np.ndarray] = field(repr=False)
+    profile: Profile = field(default=DEFAULT_PROFILE, repr=False)
 
     def _frame(self, table: dict[str, np.ndarray]) -> pd.DataFrame:
         out = {}
@@ -353,11 +428,11 @@ def _choice(rng: np.random.Generator, codes: np.ndarray, p: np.ndarray, n: int) 
     return codes[rng.choice(len(codes), size=n, p=p / p.sum())]
 
 
-def _durations(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Days on plan for n plans, from DURATION_BANDS."""
-    lo = np.array([b[0] for b in DURATION_BANDS])
-    hi = np.array([b[1] for b in DURATION_BANDS])
-    p = np.array([b[2] for b in DURATION_BANDS])
+def _durations(rng: np.random.Generator, n: int, bands=DURATION_BANDS) -> np.ndarray:
+    """Days on plan for n plans, from `bands` (low, high, share)."""
+    lo = np.array([b[0] for b in bands])
+    hi = np.array([b[1] for b in bands])
+    p = np.array([b[2] for b in bands])
     band = rng.choice(len(p), size=n, p=p / p.sum())
     return _between(rng, lo[band], hi[band], n)
 
@@ -368,7 +443,8 @@ def _lags(rng: np.random.Generator, n: int, most: int = 35) -> np.ndarray:
     return rng.choice(len(p), size=n, p=p)
 
 
-def _trait_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+def _trait_draws(rng: np.random.Generator, n: int, upn_las: np.ndarray = UPN_LAS
+                 ) -> dict[str, np.ndarray]:
     """The random numbers behind what a child is born with (see `_traits`)."""
     return {"sex": rng.random(n) < 0.5, "ethnicity": _choice(rng, ETHNICITIES, ETHNICITY_P, n),
             "disabled": rng.random(n) < DISABLED_P,
@@ -377,7 +453,7 @@ def _trait_draws(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
                                axis=1).astype(np.int8),
             "no_upn": rng.random(n) < NO_UPN_P,
             "reason": _choice(rng, NO_UPN_REASONS, NO_UPN_REASON_P, n),
-            "upn_la": _choice(rng, UPN_LAS, UPN_LA_P, n),
+            "upn_la": _choice(rng, upn_las, UPN_LA_P, n),
             "exp_off": rng.integers(-10, 11, size=n)}
 
 
@@ -501,7 +577,8 @@ def _months(t1: int) -> np.ndarray:
     return np.array([_day(m.date()) for m in months] + [_day(nxt.date())], dtype=np.int64)
 
 
-def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
+def _simulate_plans(seed: int, t1: int, scale: float, profile: Profile = DEFAULT_PROFILE
+                    ) -> dict:
     """Family plan occasions, month by month from SIM_START to t1 (int days).
 
     Each month's draws come from their own stream (seed, _PLANS, month), and
@@ -512,11 +589,13 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
     """
     mdays = _months(t1)
     t0 = int(mdays[0])
-    target = TARGET_ON_PLAN * scale
-    mean_days = sum((b[0] + b[1]) / 2 * b[2] for b in DURATION_BANDS)
+    bands = profile.duration_bands
+    upn_las = np.array(profile.upn_las)
+    target = profile.target(t0, scale)
+    mean_days = sum((b[0] + b[1]) / 2 * b[2] for b in bands)
     mean_kids = float((np.arange(1, 7) * FAMILY_SIZE_P).sum())
     # first-time family occasions a month that keep `target` on plan, net of returns
-    base = target / (mean_kids * mean_days) * 30.44 * (1 - RETURN_P)
+    base = target / (mean_kids * mean_days) * 30.44 * (1 - profile.return_p)
     horizon = int(mdays[-1]) - t0 + 4000
     delta = np.zeros(horizon + 1, dtype=np.int64)  # children on plan: +1 at start, -1 at end
 
@@ -538,11 +617,23 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
         rng = np.random.default_rng([seed, _PLANS, m])
         ms, me = int(mdays[m]), int(mdays[m + 1])
         stock = delta[: ms - t0 + 1].sum()
-        lean = float(np.clip(np.exp(-FEEDBACK * (stock / target - 1)), 0.5, 1.8))
-        noise = 0.6 * noise + rng.normal(0, 0.12)
+        bands = profile.bands_at(ms)
+        if profile.on_plan:  # a moving target: replace the month's ends and add its growth
+            target = profile.target(ms, scale)
+            rise = profile.target(me, scale) - target
+            p_ret = float(np.mean(profile.return_p_at(np.array([ms]))))
+            mean_days = sum((b[0] + b[1]) / 2 * b[2] for b in bands)
+            base = max(0.0, target / mean_days * 30.44 * (1 - p_ret) + rise) / mean_kids
+            if profile.new_children_by_year:
+                new = dict(profile.new_children_by_year)
+                year = int(_collection_year(np.array([ms]))[0])
+                base = new[min(new, key=lambda y: (abs(y - year), y))] / 12 / mean_kids
+        lean = float(np.clip(np.exp(-profile.feedback * (stock / target - 1)),
+                             *profile.lean_range))
+        noise = 0.6 * noise + rng.normal(0, profile.noise_sd)
         month = int(((EPOCH + np.timedelta64(ms, "D")).astype("datetime64[M]").astype(int)) % 12)
         lam = base * SEASON[(month - 3) % 12] * np.exp(noise) * lean
-        n_new = int(rng.poisson(lam))
+        n_new = int(lam + rng.random()) if profile.steady else int(rng.poisson(lam))
         # new families
         if nfam + n_new > cap:
             grow = max(cap, n_new)
@@ -570,7 +661,7 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
             ages[pre, 1:] = np.maximum(ages[pre, 1:], 120 + np.cumsum(gaps[pre, 1:], axis=1))
         use = (np.arange(6)[None, :] < k[:, None]) & (ages < int(15.5 * 365))
         use[:, 0] = True
-        had_prior = rng.random(n_new) < PRIOR_ELSEWHERE_P
+        had_prior = rng.random(n_new) < profile.prior_elsewhere_p
         nprior = rng.choice([1, 2, 3], size=n_new, p=[0.75, 0.2, 0.05])
         transfer[f_new] = had_prior & (rng.random(n_new) < TRANSFER_IN_P)
         birth[f_new, :6] = np.where(use, s_new[:, None] - ages, NO_DATE)
@@ -578,7 +669,7 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
         unborn[f_new, 0] = pre
         prior[f_new, :6] = np.where(use & had_prior[:, None], nprior[:, None], 0)
         prior[f_new, 0] = np.where(pre, 0, prior[f_new, 0])
-        traits.append(_trait_draws(rng, n_new * MAX_SLOTS))
+        traits.append(_trait_draws(rng, n_new * MAX_SLOTS, upn_las))
         # returning families due this month
         due = (pend_d >= ms) & (pend_d < me)
         f_all = np.concatenate([f_new, pend_f[due]])
@@ -590,11 +681,13 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
         occ = nocc[f_all].copy()
         nocc[f_all] += 1
         # the occasion: its length, what follows it, its conference and reviews
-        end = _workday(s_all + _durations(rng, n) - 1)
+        end = _workday(s_all + _durations(rng, n, bands) - 1)
         stepdown = np.where(rng.random(n) < 0.25, 0, rng.integers(60, 366, size=n))
-        ret = rng.random(n) < RETURN_P
+        ret_u = rng.random(n)
         gap = np.where(rng.random(n) < 0.45, rng.integers(30, 271, size=n),
                        rng.integers(271, 1801, size=n))
+        nxt = _workday(end + gap)
+        ret = ret_u < profile.return_p_at(nxt)
         cat = _choice(rng, CATEGORY_CODES, CATEGORY_P, n)
         baby = ret & (rng.random(n) < NEW_BABY_P)
         baby_in = rng.integers(14, 150, size=n)
@@ -603,7 +696,6 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
         lead = np.where(long_open, rng.integers(20, 280, size=n), rng.integers(0, 11, size=n))
         ti_lead = rng.integers(5, 21, size=n)
         reviews = _review_draws(rng, n)
-        nxt = _workday(end + gap)
         # each child's own draws: categories, referral, closure reason, assessments
         shape = (n, MAX_SLOTS)
         own = rng.random(shape) < 0.15
@@ -690,14 +782,18 @@ def _simulate_plans(seed: int, t1: int, scale: float) -> dict:
             "prior": prior[:nfam], "traits": fam_traits}
 
 
-def _simulate_cin(seed: int, t1: int, scale: float) -> dict:
+def _simulate_cin(seed: int, t1: int, scale: float, profile: Profile = DEFAULT_PROFILE
+                  ) -> dict:
     """Children in need who never reach a plan: first referrals month by month from
     SIM_START to t1, each child's later episodes drawn with the first (stream
     (seed, _CIN, month); their assessments' factors from (seed, _CIN_FACTORS,
     month)). Kinds: 0 no further action, 1 assessed and closed (some after a
     section 47 enquiry), 2 a CIN plan for months."""
     mdays = _months(t1)
-    lam = NON_CP_EPISODES_PER_YEAR * scale * (1 - RE_REFERRAL_P) / 12
+    per_year = profile.non_cp_episodes_per_year
+    per_year = NON_CP_EPISODES_PER_YEAR * scale if per_year is None else per_year
+    lam = per_year * (1 - RE_REFERRAL_P) / 12
+    upn_las = np.array(profile.upn_las)
     parts: list[dict[str, np.ndarray]] = []
     for m in range(len(mdays) - 1):
         rng = np.random.default_rng([seed, _CIN, m])
@@ -708,7 +804,7 @@ def _simulate_cin(seed: int, t1: int, scale: float) -> dict:
             "month": np.full(n, m),
             "ref": _workday(rng.integers(mdays[m], mdays[m + 1], size=n)),  # working days
             "age": rng.integers(1, int(17.5 * YEAR), size=n),
-            **_trait_draws(rng, n),
+            **_trait_draws(rng, n, upn_las),
             "kind": rng.choice(3, size=shape, p=[0.10, 0.40, 0.50]),
             "a_off": rng.integers(0, 6, size=shape),
             "a_len": rng.integers(5, 46, size=shape),
@@ -814,6 +910,7 @@ def generate(
     end_year: int = 2019,
     children_scale: float = 1.0,
     data_to: dt.date | None = None,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> Council:
     """Simulate a council's history from SIM_START up to `data_to`.
 
@@ -822,6 +919,8 @@ def generate(
     `children_scale` multiplies every volume (100 is about England's size).
     Deterministic for a seed; the history up to a date does not depend on the
     years asked for (`start_year` and `end_year` only say which files to write).
+    `profile` says which council it is and what it is calibrated to (default
+    LA 358, Trafford).
     """
     if end_year < start_year:
         raise ValueError(f"end year {end_year} is before start year {start_year}")
@@ -832,8 +931,8 @@ def generate(
         raise ValueError("children_scale must be positive")
     data_to = data_to or dt.date(end_year, 3, 31)
     t1 = _day(data_to)
-    sim = _simulate_plans(seed, t1 + LOOKAHEAD_DAYS, children_scale)
-    cin = _simulate_cin(seed, t1, children_scale)
+    sim = _simulate_plans(seed, t1 + LOOKAHEAD_DAYS, children_scale, profile)
+    cin = _simulate_cin(seed, t1, children_scale, profile)
     R = sim["rows"]
 
     # ---- CP children and their plans: rows sorted by child, then start -----------------------
@@ -1005,7 +1104,7 @@ def generate(
     p_idx, r_idx = np.nonzero((rv < end[keep_p, None]) & (rv <= t1))
     review = {"plan": p_idx, "child": plan["child"][p_idx], "review_date": rv[p_idx, r_idx]}
     return Council(seed, start_year, end_year, children_scale, data_to, child, episode,
-                   assessment, section47, cin_plan, plan, review)
+                   assessment, section47, cin_plan, plan, review, profile)
 
 
 # ---- writing the yearly returns --------------------------------------------------------------
@@ -1230,7 +1329,7 @@ def _render_year(council: Council, year: int, faults: bool, fh) -> list[dict]:
         "    </CollectionDetails>",
         "    <Source>",
         "      <SourceLevel>L</SourceLevel>",
-        f"      <LEA>{LA}</LEA>",
+        f"      <LEA>{council.profile.la}</LEA>",
         "      <SoftwareCode>cpmetrics synthetic council</SoftwareCode>",
         f"      <Release>seed {council.seed}</Release>",
         "      <SerialNo>001</SerialNo>",
@@ -1421,6 +1520,7 @@ def write_census(
     children_scale: float = 1.0,
     data_to: dt.date | None = None,
     faults: bool = True,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> list[Path]:
     """Simulate a council and write its yearly CIN census returns to `out_dir`.
 
@@ -1428,5 +1528,5 @@ def write_census(
     plus `faults.csv` listing the planted data-quality faults. Returns the XML
     files. See `generate` for the arguments.
     """
-    council = generate(seed, start_year, end_year, children_scale, data_to)
+    council = generate(seed, start_year, end_year, children_scale, data_to, profile)
     return write_council(council, out_dir, faults)

@@ -39,7 +39,7 @@ import pandas as pd
 import pytest
 from cpmetrics import charts, pooling, region_now, regional, spc
 from cpmetrics.artefacts import show_table
-from cpmetrics.disclosure import HIDDEN
+from cpmetrics.disclosure import HIDDEN, small_counts, suppress_metrics
 from cpmetrics.measures import headline, on_plan
 from cpmetrics.periods import Period
 from cpmetrics.proportion import Proportion
@@ -343,10 +343,11 @@ def test_the_regional_paragraphs_hide_small_counts(units):
 def test_the_region_now_is_the_pooled_headline(councils):
     r = region_now.region_now(councils, PERIOD, "North West")
     assert json.loads(json.dumps(r)) == r  # a plain value papermill can pass to a notebook
-    assert r["label"] == "North West, 2 councils pooled"
+    assert r["label"] == "North West, 2 councils pooled" and r["region"] == "North West"
     assert r["councils"] == ["356", "358"] and r["period_end"] == D
     f = r["figures"]
     assert f["on_plan"] == 4 and f["rate_per_10k"] == 0.3
+    assert f["starts"] == 3 and f["ended"] == 2
     assert f["starts_second_or_subsequent"] == {"n": 2, "of": 3, "pct": 200 / 3}
     assert f["ended_2y_plus"] == {"n": 1, "of": 2, "pct": 50.0}
     assert f["on_plan_2y_plus"] == {"n": 1, "of": 4, "pct": 25.0}
@@ -354,6 +355,17 @@ def test_the_region_now_is_the_pooled_headline(councils):
     assert f["starts_dv"] == {"n": 2, "of": 3, "pct": 200 / 3}
     assert f["icpc_within_15_days"] == {"n": 2, "of": 3, "pct": 200 / 3}
     assert f["reviews_in_time"] == {"n": 2, "of": 4, "pct": 50.0}
+
+
+def test_the_region_now_for_metrics_json_keeps_its_labels_and_hides_small_counts(councils):
+    r = region_now.region_now(councils, PERIOD, "North West")
+    safe = suppress_metrics(r, 5)
+    assert {k: safe[k] for k in ("region", "label", "councils", "period_start", "period_end")} \
+        == {k: r[k] for k in ("region", "label", "councils", "period_start", "period_end")}
+    f = safe["figures"]
+    assert f["on_plan"] == "<5" and f["rate_per_10k"] is None
+    assert f["starts_second_or_subsequent"] == {"n": "<5", "of": "<5", "pct": None}
+    assert small_counts(safe, 5) == []
 
 
 def test_every_headline_row_has_its_region_now_figure(councils):

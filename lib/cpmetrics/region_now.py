@@ -22,10 +22,12 @@ import pandas as pd
 
 from cpmetrics.disclosure import HIDDEN
 from cpmetrics.measures import (
+    ended,
     ended_2y_plus,
     on_plan,
     on_plan_2y_plus,
     on_plan_second_or_subsequent,
+    starts,
     starts_dv,
     starts_second_or_subsequent,
 )
@@ -59,12 +61,13 @@ LABELS = (COLUMN,)
 def region_now(tables_by_la: Mapping[str, Tables], period: Period, name: str = "Region",
                pooled: Tables | None = None) -> dict:
     """The pooled region's headline figures for `period` (the same definitions as a council's):
-    keys `name`, `label` ("North West, 3 councils pooled"), `councils` (LA numbers),
-    `period_start`, `period_end` and `figures`: `on_plan` (children), `rate_per_10k` (per
+    keys `region` (its name), `label` ("North West, 3 councils pooled"), `councils` (LA numbers),
+    `period_start`, `period_end` and `figures`, keyed as `cpmetrics metrics` (and a pack's
+    index) key them: `on_plan` (children), `starts`, `ended` (plans), `rate_per_10k` (per
     10,000 of the councils' children aged 0-17; None if a council's population is not
     shipped) and each share as `{n, of, pct}` (None where a council's source cannot give it).
     Raw figures: `beside` and `paragraphs` apply disclosure control, and `metrics.json` must
-    pass them through `disclosure.suppress_metrics`."""
+    pass them through `disclosure.suppress_metrics` (which keeps every key but the counts)."""
     from cpmetrics.population import round1
     from cpmetrics.regional import child_population
 
@@ -84,13 +87,15 @@ def region_now(tables_by_la: Mapping[str, Tables], period: Period, name: str = "
         "on_plan_second_or_subsequent": share(on_plan_second_or_subsequent(pooled.plans, d)),
         "starts_second_or_subsequent": share(starts_second_or_subsequent(pooled.plans, period)),
         "on_plan_2y_plus": share(on_plan_2y_plus(pooled.plans, d)),
+        "starts": starts(pooled.plans, period),
+        "ended": ended(pooled.plans, period),
         "ended_2y_plus": share(ended_2y_plus(pooled.plans, period)),
         "starts_dv": share(starts_dv(pooled, period)),
         "icpc_within_15_days": share(icpc_within_15_days(pooled, period)),
         "reviews_in_time": share(reviews_in_time(pooled, d)),
     }
     n = len(tables_by_la)
-    return {"name": name, "label": f"{name}, {n} council{'s' if n != 1 else ''} pooled",
+    return {"region": name, "label": f"{name}, {n} council{'s' if n != 1 else ''} pooled",
             "councils": sorted(str(la) for la in tables_by_la),
             "period_start": period.start.date().isoformat(),
             "period_end": d.date().isoformat(), "figures": figures}

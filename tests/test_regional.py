@@ -427,3 +427,35 @@ def test_the_regional_notebook_is_thin_and_points_at_the_region_sample():
     assert all(c.get("execution_count") for c in code), "not executed"
     assert not [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert nb.cells[0].source.startswith("# ")  # the page's title
+
+
+def test_a_region_of_one_council_is_that_council(councils):
+    one = headline(councils["358"], PERIOD)
+    alone = headline(pooling.pool({"358": councils["358"]}), PERIOD)
+    assert alone == one
+
+
+def test_councils_in_different_formats_pool_and_what_one_lacks_is_blank(tmp_path, sample_region):
+    # a tidy CSV council: X on a plan since 1 May 2018 (a re-plan), Y from 1 January 2016 to
+    # 1 August 2018 (944 days); no assessments.csv, so no domestic abuse figure
+    csv = tmp_path / "357"
+    csv.mkdir()
+    (csv / "plans.csv").write_text(
+        "child_id,start_date,end_date,initial_category,latest_category,previous_plans\n"
+        "X,2018-05-01,,NEG,NEG,1\n"
+        "Y,2016-01-01,2018-08-01,EMO,EMO,0\n", encoding="utf-8")
+    _, census_councils = regional.load_region(sample_region)
+    from cpmetrics.sources import load
+
+    tables = {**census_councils, "357": load(csv)}
+    period = Period.ending("2018-09-30")
+    pooled = pooling.pool(tables)
+    assert pooled.source == "mixed" and pooled.assessments is None
+    h = {la: headline(t, period) for la, t in tables.items()}
+    both = headline(pooled, period)
+    assert h["357"]["on_plan"] == 1 and h["357"]["ended_2y_plus"]["n"] == 1
+    for key in ("on_plan", "starts", "ended"):
+        assert both[key] == sum(x[key] for x in h.values()), key
+    assert both["starts_second_or_subsequent"]["n"] == sum(
+        x["starts_second_or_subsequent"]["n"] for x in h.values())
+    assert both["starts_dv"] is None

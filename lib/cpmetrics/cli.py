@@ -253,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--jobs", type=int, default=None, help="notebooks run at once")
     k.add_argument("--out", help="outputs folder (default: outputs/)")
     k.add_argument("--notebooks", help="notebooks folder (default: notebooks/)")
+    k.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786, tls://...) whose workers run the"
+                        " notebooks, or 'local' for a Dask cluster on this machine (default:"
+                        " $CPMETRICS_SCHEDULER, else this machine's worker processes)")
     return p
 
 

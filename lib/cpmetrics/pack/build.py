@@ -25,8 +25,10 @@ def build_packs(
     jobs: int | None = None,
     progress: bool = True,
     root: Path | None = None,
+    scheduler: str | None = None,
 ) -> list[PackResult]:
-    """Build one pack per params, sharing one pool of kernels; each pack is published atomically."""
+    """Build one pack per params, sharing one set of warm kernels (this machine's, or a Dask
+    cluster's at `scheduler`); each pack is published atomically."""
     root = root or project_root()
     notebooks = find_notebooks(notebooks_dir or root / "notebooks")
     months = [p.month for p in params_list]
@@ -64,7 +66,8 @@ def build_packs(
     ahead.promise(str(shared))
     prefetch = threading.Thread(target=ahead.run, args=(str(shared),), daemon=True)
     try:
-        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc, started=prefetch.start):
+        for r in run_notebooks(tasks, jobs, progress=progress, desc=desc,
+                                   started=prefetch.start, scheduler=scheduler):
             done[r.period].append(r)
             waiting[r.period] -= 1
             if waiting[r.period] == 0:

@@ -12,7 +12,7 @@ from typing import Any
 
 from cpmetrics.errors import InputError
 from cpmetrics.pack.build import build_packs
-from cpmetrics.pack.engine import project_root
+from cpmetrics.pack.engine import project_root, scheduler_from
 from cpmetrics.pack.publish import PackResult
 from cpmetrics.params import Params, load_params, params_files
 
@@ -56,10 +56,11 @@ def main(args: argparse.Namespace) -> int:
     jobs = getattr(args, "jobs", None)
     if jobs is not None and jobs < 1:
         raise InputError(None, None, f"--jobs {jobs}: must be 1 or more")
+    scheduler = scheduler_from(getattr(args, "scheduler", None))
     started = time.perf_counter()
     notebooks = Path(args.notebooks).resolve() if getattr(args, "notebooks", None) else None
     packs = build_packs(params_list, out_dir=out.resolve(), notebooks_dir=notebooks, jobs=jobs,
-                        root=root, progress=True)
+                        root=root, progress=True, scheduler=scheduler)
     status = report(packs)
     print(f"{sum(p.ok for p in packs)} of {len(packs)} pack(s) in "
           f"{time.perf_counter() - started:.1f}s", file=sys.stderr)

@@ -1,8 +1,28 @@
-"""Running a pack's notebooks: papermill on each worker's warm kernel, in a pool of workers.
+"""Running a pack's notebooks: papermill on each worker's warm kernel, on Dask or a local pool.
 
 `run_notebook` executes one `Task` on this worker's kernel (`cpmetrics.pack.kernel`)
-through a papermill engine of our own and exports its page; `run_notebooks` spreads
-tasks over worker processes and yields each `NotebookResult` as it finishes.
+through a papermill engine of our own, exports its page, and sends every file it
+made back in its `NotebookResult`; `run_notebooks` spreads tasks over workers and
+writes each result's files into its build as it finishes.
+
+Where the workers are (`scheduler`, or the environment variable CPMETRICS_SCHEDULER):
+
+- an address (`tcp://host:8786`, `tls://...`): an existing Dask distributed
+  cluster's workers, on this machine or others. They need the project's
+  environment and the data at the same paths; they need not see the outputs
+  folder, because a notebook runs in a private folder of the worker's and its
+  files come back with its result.
+- `local`: a Dask LocalCluster of `jobs` worker processes on this machine.
+- nothing: this machine's default, `LOCAL_ENGINE`: a pool of `jobs` forked
+  worker processes, which `benchmarks/pack_speed.py --engines` measured faster
+  for `make pack` than a LocalCluster (the cluster's scheduler and spawned
+  workers cost more than a single pack gains).
+
+Why results carry their files: a worker lost mid-notebook (killed, out of
+memory) has written nothing into the build; Dask runs its notebook again on
+another worker, and only a finished run's files reach the pack, so no partial
+pack can be published. On every engine each worker keeps one warm kernel and
+each data set is loaded once per kernel.
 """
 
 from __future__ import annotations
@@ -10,10 +30,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import re
+import shutil
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +150,10 @@ class NotebookResult:
     seconds: float
     title: str = ""
     error: str = ""
+    #: the files the notebook made, relative to its pack's build (taken off once written there)
+    files: tuple[tuple[str, bytes], ...] = ()
+    #: the process that ran it ("host:pid"), to tell a re-run from a first run
+    worker: str = ""
 
 
 def _title(nb: Any, fallback: str) -> str:
@@ -194,14 +221,74 @@ def _source(path: Path) -> Any:
 _SOURCES: dict[tuple, Any] = {}
 
 
+#: one notebook at a time per worker process: its kernel is one (a Dask worker may have threads)
+_RUN_LOCK = threading.Lock()
+
+#: files whose text names the folder they were made in (read back with the build's name)
+_TEXT = {".html", ".ipynb", ".csv", ".json", ".txt", ".md", ".log"}
+
+
+def _workspace(task: Task) -> Path:
+    """A private folder for one run of one notebook: beside the build when this worker sees it
+    (same disk, never the system's temporary folder), else in the worker's temporary folder."""
+    parent = task.build.parent
+    where = parent if parent.is_dir() and os.access(parent, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix=f".run-{task.notebook.stem}-", dir=where))
+
+
+def _collect(work: Path, build: Path) -> tuple[tuple[str, bytes], ...]:
+    """Every file under `work`, its text naming `build` where it named `work`."""
+    old, new = str(work).encode(), str(build).encode()
+    out = []
+    for f in sorted(work.rglob("*")):
+        if f.is_file():
+            data = f.read_bytes()
+            if f.suffix in _TEXT and old in data:
+                data = data.replace(old, new)
+            out.append((f.relative_to(work).as_posix(), data))
+    return tuple(out)
+
+
+def write_files(result: NotebookResult, build: Path) -> NotebookResult:
+    """Write a finished run's files into its pack's build; the result without them.
+
+    `kernel.log` is appended to (each failed notebook adds what its kernel said).
+    """
+    for rel, data in result.files:
+        dest = build / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(dest, "ab" if rel == "kernel.log" else "wb") as fh:
+            fh.write(data)
+    return replace(result, files=())
+
+
+def _worker_name() -> str:
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def run_notebook(task: Task) -> NotebookResult:
-    """Execute one notebook on this worker's kernel, then export its page (outputs only)."""
+    """Execute one notebook on this worker's kernel and export its page (outputs only),
+    in a private folder whose files come back in the result."""
+    with _RUN_LOCK:
+        work = _workspace(task)
+        try:
+            result = _run_in(task, work)
+            return replace(result, files=_collect(work, task.build), worker=_worker_name())
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_in(task: Task, work: Path) -> NotebookResult:
     import nbformat
     import papermill as pm
 
     started = time.perf_counter()
-    out_nb = task.build / "notebooks" / task.notebook.name
+    out_nb = work / "notebooks" / task.notebook.name
     out_nb.parent.mkdir(parents=True, exist_ok=True)
+    build = str(task.build)
+    parameters = {k: str(work) if v == build else v for k, v in task.parameters.items()}
     try:
         _, kc = _kernel(task.root)
         _run_quiet(kc, _RESET.format(cwd=str(task.root), shared=task.shared))
@@ -209,7 +296,7 @@ def run_notebook(task: Task) -> NotebookResult:
         nb = pm.execute_notebook(
             _source(task.notebook),  # papermill reads a copy of it
             None,  # written below, once: papermill's own save validated and wrote it again
-            parameters=task.parameters,
+            parameters=parameters,
             engine_name=_engine(),
             kernel_name="python3",
             progress_bar=False,
@@ -220,7 +307,7 @@ def run_notebook(task: Task) -> NotebookResult:
         nb = _KERNEL.pop("nb", None) or nbformat.v4.new_notebook()
         _finish_notebook(nb, task)
         nbformat.write(nb, out_nb)
-        _keep_kernel_log(task.build)
+        _keep_kernel_log(work)
         if "km" in _KERNEL and not _KERNEL["km"].is_alive():
             _shutdown_kernel()
         return NotebookResult(
@@ -233,7 +320,7 @@ def run_notebook(task: Task) -> NotebookResult:
     nbformat.write(nb, out_nb)
     title = _title(nb, task.notebook.stem)
     page = export_page(nb, title)
-    (task.build / f"{task.notebook.stem}{PAGE_SUFFIX}").write_text(page, encoding="utf-8")
+    (work / f"{task.notebook.stem}{PAGE_SUFFIX}").write_text(page, encoding="utf-8")
     return NotebookResult(
         task.period, task.notebook.name, True, time.perf_counter() - started, title=title
     )
@@ -248,37 +335,159 @@ def _finish_notebook(nb: Any, task: Task) -> None:
         meta["output_path"] = str(task.build / "notebooks" / task.notebook.name)
 
 
-def _pool(jobs: int, root: Path) -> cf.ProcessPoolExecutor:
-    import multiprocessing as mp
+#: the engine on this machine when no scheduler is named: "pool" or "local" (a Dask LocalCluster)
+LOCAL_ENGINE = "pool"
+#: the environment variable naming a Dask scheduler, as --scheduler does
+SCHEDULER_ENV = "CPMETRICS_SCHEDULER"
+#: how long to wait for a named scheduler to answer, and for its first worker
+CONNECT_TIMEOUT = 30
 
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
-                                  initializer=_worker_start, initargs=(root,))
+
+def scheduler_from(value: str | None) -> str | None:
+    """The scheduler asked for: `value` (--scheduler), else CPMETRICS_SCHEDULER, else None."""
+    value = value if value is not None else os.environ.get(SCHEDULER_ENV)
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value != "local" and not re.fullmatch(r"(tcp|tls|inproc|ucx|ws|wss)://\S+|[\w.-]+:\d+",
+                                              value):
+        raise InputError(None, None, f"scheduler {value!r} is not an address such as"
+                         " tcp://10.0.0.5:8786 or tls://host:8786 (or 'local')")
+    return value
+
+
+class _PoolEngine:
+    """This machine's worker processes, forked, each warming its kernel as it starts."""
+
+    name = "pool"
+
+    def __init__(self, jobs: int, root: Path) -> None:
+        import multiprocessing as mp
+
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        self.workers = jobs
+        self._pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context(method),
+                                            initializer=_worker_start, initargs=(root,))
+
+    def submit(self, task: Task, priority: int) -> Any:
+        return self._pool.submit(run_notebook, task)
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]:
+        return cf.as_completed(futures)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm(root: str) -> str:
+    """Run on a Dask worker before its first notebook: boot and warm its kernel."""
+    with _RUN_LOCK:
+        _worker_start(Path(root))
+    return _worker_name()
+
+
+def _kernel_plugin() -> Any:
+    from distributed import WorkerPlugin
+
+    class KernelPlugin(WorkerPlugin):
+        """Shuts a Dask worker's kernel down with the worker (a killed worker's kernel sees its
+        parent gone and exits by itself: jupyter_client sets JPY_PARENT_PID)."""
+
+        name = "cpmetrics-kernel"
+
+        def teardown(self, worker: Any) -> None:
+            _shutdown_kernel()
+
+    return KernelPlugin()
+
+
+class _DaskEngine:
+    """A Dask distributed cluster: an existing one at `address`, or a LocalCluster of `jobs`
+    worker processes (one thread each) for address "local"."""
+
+    name = "dask"
+
+    def __init__(self, jobs: int, root: Path, address: str) -> None:
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address == "local":
+            self._cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self._cluster)
+            where = "a local Dask cluster"
+        else:
+            try:
+                self.client = Client(address, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                raise InputError(None, None, f"scheduler {address}: cannot connect"
+                                 f" ({type(exc).__name__}: {exc})") from None
+            where = f"scheduler {address}"
+        try:
+            self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            self.close()
+            raise InputError(None, None, f"{where} has no workers (waited"
+                             f" {CONNECT_TIMEOUT} s): start some with `dask worker`") from None
+        self.client.register_plugin(_kernel_plugin())
+        workers = list(self.client.scheduler_info(n_workers=-1)["workers"])
+        self.workers = len(workers)
+        for w in workers:  # each worker warms its kernel before its first notebook
+            self.client.submit(_warm, str(root), workers=[w], allow_other_workers=False,
+                               pure=False, priority=1_000_000)
+
+    def submit(self, task: Task, priority: int) -> Any:
+        return self.client.submit(run_notebook, task, pure=False, priority=priority)
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        return as_completed(futures)
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def open_engine(jobs: int, root: Path, scheduler: str | None = None) -> _PoolEngine | _DaskEngine:
+    """The workers to run notebooks on: Dask at `scheduler`, else this machine's LOCAL_ENGINE."""
+    address = scheduler or (None if LOCAL_ENGINE == "pool" else "local")
+    if address is None:
+        return _PoolEngine(jobs, root)
+    return _DaskEngine(jobs, root, address)
 
 
 def run_notebooks(
     tasks: list[Task], jobs: int, *, progress: bool = True, desc: str = "notebooks",
-    started: Callable[[], None] | None = None,
+    started: Callable[[], None] | None = None, scheduler: str | None = None,
 ) -> Iterator[NotebookResult]:
-    """Run tasks across `jobs` worker processes (one kernel each); yield results as they finish.
+    """Run tasks on `jobs` local workers or a Dask cluster (one kernel each); write each
+    result's files into its build and yield the result as it finishes.
 
-    `started` is called once every task is submitted (the workers exist by
-    then, so the caller may start threads without forking them).
+    Tasks are started in the order given. `started` is called once every task
+    is submitted (the workers exist by then, so the caller may start threads
+    without forking them).
     """
     from tqdm import tqdm
 
     root = tasks[0].root if tasks else project_root()
-    with _pool(jobs, root) as pool:
-        futures = {pool.submit(run_notebook, t): t for t in tasks}
+    engine = open_engine(jobs, root, scheduler)
+    try:
+        futures = {engine.submit(t, len(tasks) - i): t for i, t in enumerate(tasks)}
         if started is not None:
             started()
         bar = tqdm(total=len(tasks), desc=desc, unit="notebook", disable=not progress,
                    file=sys.stderr, dynamic_ncols=True)
         try:
-            for fut in cf.as_completed(futures):
+            for fut in engine.as_completed(list(futures)):
                 t = futures[fut]
                 try:
-                    result = fut.result()
+                    result = write_files(fut.result(), t.build)
                 except Exception as exc:  # noqa: BLE001 - a worker that died fails its notebook
                     result = NotebookResult(t.period, t.notebook.name, False, 0.0,
                                             error=f"worker failed: {type(exc).__name__}: {exc}")
@@ -287,3 +496,5 @@ def run_notebooks(
                 yield result
         finally:
             bar.close()
+    finally:
+        engine.close()

@@ -1,0 +1,216 @@
+"""The pack engine: notebooks on Dask distributed workers, a lost worker's work run again.
+
+The cluster here is real: a `dask scheduler` and two `dask worker` processes on
+127.0.0.1, started by the test in sessions of their own (so a kill takes a
+worker's nanny, worker and kernel together), watched by a timer that kills
+them all if the test overruns, and always torn down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from cpmetrics.errors import InputError
+from cpmetrics.pack import build_packs
+from cpmetrics.pack.engine import NotebookResult, scheduler_from, write_files
+from cpmetrics.params import load_params
+from helpers import SAMPLE_PARAMS, run_pack
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_NOTEBOOKS = ROOT / "tests" / "fixtures" / "pack_notebooks"
+DASK = Path(sys.executable).with_name("dask")
+#: the longest the cluster test may take before its watchdog kills the cluster (seconds)
+WATCHDOG = 300
+
+
+def test_scheduler_from_argument_environment_or_none(monkeypatch):
+    monkeypatch.delenv("CPMETRICS_SCHEDULER", raising=False)
+    assert scheduler_from(None) is None
+    assert scheduler_from("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    monkeypatch.setenv("CPMETRICS_SCHEDULER", "tls://hub.example:8786")
+    assert scheduler_from(None) == "tls://hub.example:8786"
+    assert scheduler_from("local") == "local"  # the argument wins over the environment
+    monkeypatch.setenv("CPMETRICS_SCHEDULER", "  ")
+    assert scheduler_from(None) is None
+    with pytest.raises(InputError, match="scheduler 'my cluster' is not an address"):
+        scheduler_from("my cluster")
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
+    params = tmp_path / "2018-03.yaml"
+    params.write_text(SAMPLE_PARAMS)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = run_pack("--params", str(params), "--notebooks", str(FIXTURE_NOTEBOOKS),
+                    "--out", str(tmp_path / "out"), "--scheduler", f"tcp://127.0.0.1:{port}",
+                    cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: scheduler tcp://127.0.0.1:{port}: cannot connect")
+    assert not (tmp_path / "out" / "2018-03").exists()
+
+
+def test_a_results_files_are_written_into_its_build(tmp_path):
+    result = NotebookResult("2018-03", "x.ipynb", True, 1.0, files=(
+        ("tables/a.csv", b"a\n1\n"), ("notebooks/x.ipynb", b"{}"), ("kernel.log", b"one\n")))
+    build = tmp_path / "build"
+    (build).mkdir()
+    (build / "kernel.log").write_bytes(b"zero\n")
+    left = write_files(result, build)
+    assert left.files == () and left.ok and left.notebook == "x.ipynb"
+    assert (build / "tables" / "a.csv").read_bytes() == b"a\n1\n"
+    assert (build / "notebooks" / "x.ipynb").read_bytes() == b"{}"
+    assert (build / "kernel.log").read_bytes() == b"zero\none\n"  # appended, not replaced
+
+
+# ---- a real cluster ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """`dask scheduler` and `dask worker`s on 127.0.0.1, each in a session of its own."""
+
+    def __init__(self, workers: int, cwd: Path) -> None:
+        self.address = f"tcp://127.0.0.1:{_free_port()}"
+        self.procs: list[subprocess.Popen] = []
+        self.cwd = cwd
+        self._start(["scheduler", "--host", "127.0.0.1", "--port",
+                     self.address.rsplit(":", 1)[1], "--no-dashboard"])
+        self.workers = [self._start(["worker", self.address, "--nthreads", "1", "--nworkers",
+                                     "1", "--host", "127.0.0.1", "--no-dashboard"])
+                        for _ in range(workers)]
+        self.timer = threading.Timer(WATCHDOG, self.close)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _start(self, args: list[str]) -> subprocess.Popen:
+        log = open(self.cwd / f"dask-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed by the OS
+        p = subprocess.Popen([str(DASK), *args], cwd=self.cwd, stdout=log, stderr=log,
+                             start_new_session=True)
+        self.procs.append(p)
+        return p
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        self.timer.cancel()
+        for p in self.procs:
+            self.kill(p)
+        for p in self.procs:
+            p.wait(timeout=30)
+
+
+def _slow_notebook(folder: Path) -> None:
+    """A notebook that runs long enough to be caught mid-run."""
+    nb = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    params = nbformat.v4.new_code_cell("period_end = None\ndata = None\npack_dir = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Slow: a page that takes a few seconds"),
+                params, nbformat.v4.new_code_cell("import time\ntime.sleep(4)\nprint('done')")]
+    nbformat.write(nb, folder / "00_slow.ipynb")
+
+
+def _tables(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("tables/*.csv"))}
+
+
+@pytest.mark.skipif(not DASK.exists(), reason="dask's command line is not installed")
+def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
+    from distributed import Client
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(FIXTURE_NOTEBOOKS, notebooks)
+    _slow_notebook(notebooks)
+    params = []
+    for month, day in (("2018-01", "31"), ("2018-02", "28"), ("2018-03", "31")):
+        f = tmp_path / f"{month}.yaml"
+        f.write_text(SAMPLE_PARAMS.replace("2018-03-31", f"{month}-{day}"))
+        params.append(load_params(f))
+
+    local = build_packs(params, out_dir=tmp_path / "local", notebooks_dir=notebooks, jobs=2,
+                        progress=False, root=ROOT)
+    assert all(p.ok for p in local), [p.problems for p in local]
+
+    cluster = Cluster(2, tmp_path)
+    try:
+        with Client(cluster.address, timeout=30) as watcher:
+            watcher.wait_for_workers(2, timeout=60)
+            pids = watcher.run(os.getpid)  # worker address -> its process id
+            victim_addr = sorted(pids)[0]
+            victim_pid = pids[victim_addr]
+            got: dict = {}
+
+            def build() -> None:
+                got["packs"] = build_packs(params, out_dir=tmp_path / "dask",
+                                           notebooks_dir=notebooks, jobs=2, progress=False,
+                                           root=ROOT, scheduler=cluster.address)
+
+            runner = threading.Thread(target=build)
+            runner.start()
+            deadline = time.monotonic() + 120
+            caught = []
+            while time.monotonic() < deadline and not caught:
+                caught = [k for k in watcher.processing(workers=[victim_addr]).get(victim_addr, ())
+                          if str(k).startswith("run_notebook")]
+                time.sleep(0.1)
+            assert caught, "the victim never started a notebook"
+            time.sleep(1.0)  # mid-run: every notebook here runs longer than a second
+            victim = next(p for p in cluster.workers if _has_child(p.pid, victim_pid))
+            cluster.kill(victim)
+            runner.join(timeout=WATCHDOG)
+            assert not runner.is_alive()
+    finally:
+        cluster.close()
+
+    packs = got["packs"]
+    assert [p.ok for p in packs] == [True, True, True], [p.problems for p in packs]
+    runs = sorted((p.period, r.notebook) for p in packs for r in p.notebooks)
+    assert runs == sorted((p.month, nb.name) for p in params for nb in notebooks.glob("*.ipynb"))
+    victim_name = f"{socket.gethostname()}:{victim_pid}"
+    survivor = {r.worker for p in packs for r in p.notebooks} - {victim_name}
+    assert len(survivor) == 1  # the notebook caught mid-run, and the rest, ran on the other
+    for p, q in zip(local, packs, strict=True):
+        assert _tables(p.dest) == _tables(q.dest)  # the same tables as on this machine
+        assert sorted(f.name for f in q.dest.iterdir()) == sorted(f.name for f in p.dest.iterdir())
+        metrics = json.loads((q.dest / "metrics.json").read_text())
+        assert metrics["pack"]["period"] == p.period
+    left = sorted(f.name for f in (tmp_path / "dask").iterdir())
+    assert left == ["2018-01", "2018-02", "2018-03"]  # no build, run folder or failed pack left
+
+
+def _has_child(parent: int, pid: int) -> bool:
+    """Whether `pid` is `parent` or one of its descendants (a nanny's worker)."""
+    while pid > 1:
+        if pid == parent:
+            return True
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return False
+    return False

@@ -423,9 +423,15 @@ class _DaskEngine:
         else:
             try:
                 self.client = Client(address, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, TypeError, RuntimeError, ValueError) as exc:
+                # unreachable, or TLS asked for on one side only (Dask raises TypeError or
+                # RuntimeError for those): one line, the first of Dask's own
+                said = (str(exc).strip().splitlines() or [""])[0]
+                hint = (" (a tls:// scheduler needs Dask's TLS settings: see README, Many"
+                        " councils)" if address.startswith("tls://")
+                        or "encryption" in said or "TLS" in said else "")
                 raise InputError(None, None, f"scheduler {address}: cannot connect"
-                                 f" ({type(exc).__name__}: {exc})") from None
+                                 f" ({type(exc).__name__}: {said}){hint}") from None
             where = f"scheduler {address}"
         try:
             self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)

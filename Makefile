@@ -56,6 +56,7 @@ lab: $(STAMP)
 ## Re-execute the committed notebooks in place on the embedded data (after a change to what they show)
 notebooks: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace [0-9]*.ipynb
+	cd notebooks/region && ../../$(BIN)/jupyter nbconvert --to notebook --execute --inplace [0-9]*.ipynb
 
 ## Regenerate the embedded synthetic data, byte for byte (data/synthetic/README.md)
 synth: $(STAMP)

@@ -17,7 +17,7 @@ DEFAULTS = {
     "period_end": "2018-09-30", "data": DEFAULT_DATA, "la": "358", "sn_grouping": None,
     "reference_level": 250, "tolerance_pct": 4.0, "suppression_threshold": 5,
     "show_child_level": False, "pack_dir": None, "data_to": None, "comparators": [],
-    "practice_changes": [], "visit_standard_working_days": 10,
+    "practice_changes": [], "visit_standard_working_days": 10, "region_now": None,
 }  # fmt: skip
 
 

@@ -1192,3 +1192,76 @@ def _spc_special_words(table: pd.DataFrame, safe: _Safe) -> str:
     if not rows:
         return " No month shown is special cause variation."
     return " Special cause months: " + "; ".join(f"{m:%b %Y} ({sig})" for m, sig in rows) + "."
+
+
+#: each regional funnel's x axis (what its denominator counts)
+REGION_FUNNEL_X = {"replan": "Plans started in the period (the share's denominator)",
+                   "rate_per_10k": "Children aged 0-17 in the council (ONS mid-year estimate)"}
+
+
+def region_funnel_chart(funnel: pd.DataFrame, threshold: int | None = None
+                        ) -> tuple[Figure, str]:
+    """Each council of a region against the pooled region's figure, by its size, with 95% and
+    99.8% funnel limits (`regional.funnel`), each dot named; the title names the councils
+    outside the 95% limits. With `threshold`, a council whose count or denominator is small
+    is not drawn and the alt text says so."""
+    from cpmetrics.regional import outside
+    from cpmetrics.stats import funnel_limits
+
+    a = funnel.attrs
+    measure, what, unit, target = a["measure"], a["what"], a["unit"], a.get("target")
+    scale = 1.0 if unit == "%" else 100.0  # funnel_limits works in %; a rate per 10,000 is x100
+    safe = _Safe(funnel[["n", "of", "value"]].reset_index(drop=True), threshold,
+                 derived=("value",))
+    shown = ~safe.hidden("value") & funnel["value"].notna().to_numpy()
+
+    def say(v: float) -> str:
+        return f"{v:.1f}%" if unit == "%" else f"{v:.1f} per 10,000"
+
+    fig, ax = _figure(8, 4.8)
+    of = pd.to_numeric(funnel["of"], errors="coerce").astype("float64")
+    if target is not None and of.notna().any() and of.max() > 0:
+        lo = max(1.0, float(of[of > 0].min()) * 0.8)
+        grid = np.geomspace(lo, float(of.max()) * 1.2, 200)
+        limits = [funnel_limits(target / scale, int(round(x))) for x in grid]
+        for key, colour, ls, label in (("95", TURQUOISE, "-", "95% limits"),
+                                        ("99_8", DARK_PINK, "--", "99.8% limits")):
+            ax.plot(grid, [lim[f"upper_{key}"] * scale for lim in limits], color=colour, lw=1.5,
+                    ls=ls, label=label)
+            ax.plot(grid, [lim[f"lower_{key}"] * scale for lim in limits], color=colour, lw=1.5,
+                    ls=ls)
+        ax.axhline(target, color=ORANGE, lw=1.5, label=f"{a.get('region', 'Region')}: "
+                                                       f"{say(target)}")
+    pts = funnel[shown]
+    ax.scatter(pts["of"].astype("float64"), pts["value"], s=60, color=DARK_BLUE, zorder=4,
+               label="Council, this period")
+    for _, r in pts.iterrows():
+        ax.annotate(str(r["council"]), (float(r["of"]), float(r["value"])), xytext=(5, 4),
+                    textcoords="offset points", fontsize=FONT - 2, color=DARK_GREY)
+    ax.yaxis.grid(True, color=GRID)
+    if unit == "%":
+        _pct_axis(ax.yaxis)
+    ax.set_xlabel(REGION_FUNNEL_X.get(measure, "Denominator"), fontsize=FONT)
+    ax.set_ylabel(what if unit == "%" else f"{what}", fontsize=FONT)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    _legend(ax)
+    out = outside(funnel, threshold)
+    if target is None:
+        title = f"{what}: the region has no figure this period"
+    elif not out:
+        title = f"No council is outside the 95% limits around the region's {say(target)}"
+    else:
+        title = (f"{len(out)} council{'s are' if len(out) != 1 else ' is'} outside the 95% "
+                 f"limits: {', '.join(out)}")
+    _title(ax, title)
+    words = [f"{r['council']} {say(float(r['value']))} of {int(r['of']):,} ({r['position']})"
+             for _, r in pts.iterrows() if pd.notna(r["position"])]
+    hidden = [str(r["council"]) for (_, r), s in zip(funnel.iterrows(), shown, strict=True)
+              if not s]
+    alt = (f"Funnel plot of {len(funnel)} councils' {what.lower()} against their size, with 95% "
+           f"and 99.8% limits around the pooled region's "
+           f"{say(target) if target is not None else 'figure (none this period)'}. "
+           + ("; ".join(words) + "." if words else "")
+           + (f" Not drawn (small numbers or nothing to count): {', '.join(hidden)}."
+              if hidden else ""))
+    return fig, alt

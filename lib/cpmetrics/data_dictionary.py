@@ -88,7 +88,8 @@ COLUMNS: dict[str, Column] = {
         " years on it", "text"),
     "position": Column(
         "Position", "Where the figure lies: above, within or below the reference band, or (in"
-        " the funnel plot) against the 95% and 99.8% limits around England's rate", "text"),
+        " the funnel plot) against the 95% and 99.8% limits around England's rate, or, in a"
+        " regional pack, around the pooled region's figure", "text"),
     "paragraph": Column("Paragraph", "A paragraph of the summary, to paste into a report",
                         "text"),
     # counts and the percentages they make
@@ -102,8 +103,8 @@ COLUMNS: dict[str, Column] = {
     "ci_low": Column("95% interval from", "The lower end of " + _CI + _KM_CI, _PCT),
     "ci_high": Column("95% interval to", "The upper end of " + _CI + _KM_CI, _PCT),
     "value": Column("Figure", "The row's figure: for the reporting period in the headline"
-                    " table, for the month in an SPC table; in the row's unit (an SPC table's"
-                    " unit is its title's)", "as the row's unit"),
+                    " table, for the month in an SPC table; in the row's unit (an SPC or"
+                    " funnel table's unit is its title's)", "as the row's unit"),
     "year_ago_n": Column("A year ago: number", "The number a year before the reporting date",
                          _COUNTED),
     "year_ago_of": Column("A year ago: out of", "The whole it was out of a year before",
@@ -327,6 +328,62 @@ COLUMNS: dict[str, Column] = {
                             " interval", "days"),
     "median_ci_high": Column("Median: 95% interval to", "The upper end of the median's 95%"
                              " interval (blank when it is open-ended)", "days"),
+    # regional packs (regional.py, region_now.py): councils side by side, funnels, the region now
+    "la": Column("LA number", "The council's DfE local authority number; for the pooled region's"
+                 " row, its DfE region code (blank for a group of councils that is no DfE"
+                 " region)", "text"),
+    "council": Column("Council", "The council the row counts, or the region pooled from its"
+                      " councils' data (the last row)", "text"),
+    "replan_n": Column("Re-plans", "Plans started in the period that were a child's second or"
+                       " subsequent plan", "plans"),
+    "replan_of": Column("Re-plans: out of", "Plans started in the period", "plans"),
+    "replan_pct": Column("Re-plans (%)", "Plans started in the period that were second or"
+                         " subsequent, % of plans started (DfE D3's definition)", _PCT),
+    "ended_2y_n": Column("Ended after 2 years or more", "Plans ended in the period that had"
+                         " lasted 730 days or more", "plans"),
+    "ended_2y_of": Column("Ended after 2 years or more: out of", "Plans ended in the period",
+                          "plans"),
+    "ended_2y_pct": Column("Ended after 2 years or more (%)", "Plans ended in the period that"
+                           " had lasted 2 years or more, % of plans ended", _PCT),
+    "icpc_15_n": Column("Conferences within 15 working days", "Initial conferences held in the"
+                        " period within 15 working days of the section 47 enquiry starting",
+                        "conferences"),
+    "icpc_15_of": Column("Conferences within 15 working days: out of", "Initial conferences held"
+                         " in the period (their working days known)", "conferences"),
+    "icpc_15_pct": Column("Conferences within 15 working days (%)", "Initial conferences within"
+                          " 15 working days, % of those held in the period (DfE C4)", _PCT),
+    "reviews_n": Column("Reviewed in time", "Children on a plan 3 months or more at the"
+                        " reporting date whose every review that fell due was held on time",
+                        "children"),
+    "reviews_of": Column("Reviewed in time: out of", "Children on a plan 3 months or more at the"
+                         " reporting date", "children"),
+    "reviews_pct": Column("Reviewed in time (%)", "Children on a plan 3 months or more reviewed"
+                          " in time, % (DfE D6)", _PCT),
+    "dv_n": Column("Linked to domestic abuse", "Plans started in the period linked to an"
+                   " assessment recording domestic violence or abuse (factors 3A, 3B, 3C)",
+                   "plans"),
+    "dv_of": Column("Linked to domestic abuse: out of", "Plans started in the period", "plans"),
+    "dv_pct": Column("Linked to domestic abuse (%)", "Plans started in the period linked to"
+                     " domestic violence or abuse, % of plans started", _PCT),
+    "lower_95": Column("95% limit: lower", "The lower 95% funnel limit at the council's size:"
+                       " the Wilson interval of the region's figure at this denominator",
+                       "as the table's measure"),
+    "upper_95": Column("95% limit: upper", "The upper 95% funnel limit at the council's size",
+                       "as the table's measure"),
+    "lower_99_8": Column("99.8% limit: lower", "The lower 99.8% funnel limit at the council's"
+                         " size", "as the table's measure"),
+    "upper_99_8": Column("99.8% limit: upper", "The upper 99.8% funnel limit at the council's"
+                         " size", "as the table's measure"),
+    "target": Column("Region", "The pooled region's figure the funnel is drawn around (every"
+                     " council's children or plans counted together)", "as the table's measure"),
+    "published_region": Column("Region (published)", "The region's own figure as DfE published"
+                               " it, in the latest year published by the reporting date (blank"
+                               " for a group of councils that is no DfE region)",
+                               "as the row's unit"),
+    "region_now": Column("The region now", "The region pooled from its councils' data for the"
+                         " same period and reporting date, by the same definitions as this"
+                         " council's figure ([c]: it rests on a small count)",
+                         "as the row's unit"),
     # year-end outlook (outlook.py)
     "year_end_plans": Column("Plans by 31 March", "Plans counted so far this financial year plus"
                              " those expected by 31 March at this year's rate so far", "plans"),

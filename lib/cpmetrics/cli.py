@@ -205,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--jobs", type=int, default=None, help="notebooks run at once")
     k.add_argument("--out", help="outputs folder (default: outputs/)")
     k.add_argument("--notebooks", help="notebooks folder (default: notebooks/)")
+    k.add_argument("--region", metavar="DIR",
+                   help="a region folder (region.yaml and one folder per council): the regional"
+                        " pack and every council's, in outputs/region-<slug>/<period>/")
+    k.add_argument("--region-notebooks", metavar="DIR",
+                   help="the regional pack's notebooks (default: notebooks/region/)")
     return p
 
 

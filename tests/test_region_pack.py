@@ -180,3 +180,34 @@ def test_a_bad_region_folder_is_one_line_and_exit_2(tmp_path):
         f"error: {region / 'region.yaml'}: no such file: a region folder needs region.yaml"
         " (its name and councils)"]
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_kernel_keeps_a_few_data_sets_loaded_the_least_recently_used_dropped(tmp_path,
+                                                                               monkeypatch):
+    """A region's run passes 23 councils' data through each kernel: it keeps KERNEL_KEEP."""
+    import cpmetrics
+    import cpmetrics.sources as sources
+    from cpmetrics.pack import kernel
+
+    read: list[str] = []
+
+    def fake_load(path):
+        read.append(Path(path).name)
+        return {"from": Path(path).name}
+
+    monkeypatch.setattr(sources, "load", fake_load)
+    monkeypatch.setattr(cpmetrics, "load", fake_load, raising=False)
+    monkeypatch.setattr(kernel, "_SHARED_DIR", None)
+    kernel._install_load_cache()
+    paths = []
+    for la in ("350", "351", "352", "353", "354"):
+        (tmp_path / la).write_text(la)
+        paths.append(tmp_path / la)
+    assert kernel.KERNEL_KEEP == 4
+    for p in paths[:4]:
+        sources.load(p)
+    sources.load(paths[0])  # kept, and now the most recently used
+    sources.load(paths[4])  # 351, the least recently used, is dropped
+    assert sources.load(paths[0]) == {"from": "350"}
+    sources.load(paths[1])
+    assert read == ["350", "351", "352", "353", "354", "351"]

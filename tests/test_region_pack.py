@@ -211,3 +211,21 @@ def test_a_kernel_keeps_a_few_data_sets_loaded_the_least_recently_used_dropped(t
     assert sources.load(paths[0]) == {"from": "350"}
     sources.load(paths[1])
     assert read == ["350", "351", "352", "353", "354", "351"]
+
+
+def test_a_region_whose_every_council_fails_runs_no_notebook_and_says_so(tmp_path):
+    region = sample_region(tmp_path / "region", (("356", "Stockport"), ("358", "Trafford")))
+    for la in ("356", "358"):
+        (region / la / "cin_census_2017.xml").write_text("not xml", encoding="utf-8")
+    params = tmp_path / "2018-03.yaml"
+    params.write_text(SAMPLE_PARAMS)
+    done = run_pack("--region", str(region), "--params", str(params), "--out",
+                    str(tmp_path / "outputs"), cwd=tmp_path)
+    assert done.returncode == 1
+    errors = _errors(done.stderr)
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        "error: region-test-region 2018-03: 0 of 2 council packs published; regional pack"
+        " 2018-03 not published: no council's data could be read for this period; 356 failed: ")
+    d = tmp_path / "outputs" / "region-test-region" / "2018-03"
+    assert sorted(p.name for p in d.iterdir()) == ["356.failed", "358.failed"]

@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from cpmetrics.tables import Tables
 
 
-#: data sets kept loaded in the pack's process: a region's every council (23 in the North West)
-#: is read once for its coverage, its pooled "region now", its metrics and its secrets
-KEEP_LOADED = 32
+#: data sets kept loaded in the pack's process: a region's every council (23 in the North West,
+#: 33 in London) is read once for its coverage, its pooled "region now", its metrics and secrets
+KEEP_LOADED = 48
 
 
 @functools.lru_cache(maxsize=KEEP_LOADED)

@@ -223,6 +223,10 @@ def build_region(
 
     job_list: list[PackJob] = []
     for p, run, now, view, members in periods:
+        if not members:  # nothing to pool: no regional pack either
+            run.pack = PackResult(p.month, run.dest, problems=["no council's data could be read"
+                                                               " for this period"])
+            continue
         regional = _region_job(run, p, now, view, region_notebooks, root, secrets)
         job_list.append(regional)
         for cp, c in members:

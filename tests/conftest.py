@@ -71,3 +71,35 @@ def project_sample_pack(tmp_path_factory) -> Path:
     done = run_pack("--params", str(params), "--out", str(out), "--jobs", "2", cwd=tmp)
     assert done.returncode == 0, done.stderr
     return out / "2018-03"
+
+
+def sample_region(folder: Path, councils: tuple[tuple[str, str], ...] = (
+        ("356", "Stockport"), ("357", "Tameside"), ("358", "Trafford"))) -> Path:
+    """A region of councils each holding a copy of the hand-made sample (4 children on a plan
+    at 31 March 2018 each), written as `cpmetrics synth --region` writes one."""
+    from cpmetrics.region import write_region
+
+    for la, _ in councils:
+        shutil.copytree(ROOT / "data" / "sample", folder / la,
+                        ignore=shutil.ignore_patterns("*.md"))
+    write_region(folder, "Test Region", list(councils))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def region_pack(tmp_path_factory) -> dict:
+    """`cpmetrics pack --region` on three sample councils for 2018-03: the small pack notebooks
+    for each council (tests/fixtures/pack_notebooks), the project's regional notebooks."""
+    from helpers import SAMPLE_PARAMS, run_pack
+
+    tmp = tmp_path_factory.mktemp("region-pack")
+    region = sample_region(tmp / "region")
+    params = tmp / "2018-03.yaml"
+    params.write_text(SAMPLE_PARAMS)
+    out = tmp / "outputs"
+    done = run_pack("--region", str(region), "--params", str(params), "--notebooks",
+                    str(ROOT / "tests" / "fixtures" / "pack_notebooks"), "--out", str(out),
+                    "--jobs", "2", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return {"dir": out / "region-test-region" / "2018-03", "out": out, "tmp": tmp,
+            "region": region, "params": params, "stdout": done.stdout, "stderr": done.stderr}

@@ -24,6 +24,11 @@ KNOWN_BAD = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title
 """
 
 
+#: a region's run (`region_pack`): its index, its regional page and a council's index (with the
+#: region-now column), copied under names of their own beside the project pack's pages
+REGION_PAGES = ("region_index.html", "region_00_region.html", "region_council_index.html")
+
+
 @pytest.fixture(scope="module")
 def findings(request, tmp_path_factory) -> dict[str, dict]:
     lacks = missing()
@@ -33,9 +38,18 @@ def findings(request, tmp_path_factory) -> dict[str, dict]:
             pytest.fail(f"{why} ({REQUIRE}=1: the accessibility test must run)")
         pytest.skip(why)
     project_pack = request.getfixturevalue("project_pack")  # built only when it will be checked
-    bad = tmp_path_factory.mktemp("accessibility") / "known_bad.html"
+    region = request.getfixturevalue("region_pack")["dir"]
+    folder = tmp_path_factory.mktemp("accessibility")
+    bad = folder / "known_bad.html"
     bad.write_text(KNOWN_BAD, encoding="utf-8")
-    return audit([*sorted(project_pack["dir"].glob("*.html")), bad])
+    (folder / "region_index.html").write_text((region / "index.html").read_text("utf-8"),
+                                              encoding="utf-8")
+    (folder / "region_council_index.html").write_text(
+        (region / "357" / "index.html").read_text("utf-8"), encoding="utf-8")
+    (folder / "region_00_region.html").write_text(
+        (region / "00_region.html").read_text("utf-8"), encoding="utf-8")
+    return audit([*sorted(project_pack["dir"].glob("*.html")), bad,
+                  *(folder / p for p in REGION_PAGES)])
 
 
 def test_every_page_of_a_pack_passes_axe(findings, project_pack):
@@ -53,6 +67,13 @@ def test_every_page_of_a_pack_passes_axe(findings, project_pack):
         assert len(ran) >= 80, page
         assert {"empty-table-header", "region", "color-contrast", "image-alt",
                 "landmark-one-main", "target-size"} <= ran, page
+
+
+def test_a_regions_pages_and_a_councils_index_in_it_pass_axe(findings):
+    for page in REGION_PAGES:
+        assert findings[page]["violations"] == [], page
+        assert {"empty-table-header", "region", "landmark-one-main"} <= set(
+            findings[page]["ran"]), page
 
 
 def test_axe_finds_the_faults_the_pages_used_to_have(findings):

@@ -257,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a Dask scheduler (tcp://host:8786, tls://...) whose workers run the"
                         " notebooks, or 'local' for a Dask cluster on this machine (default:"
                         " $CPMETRICS_SCHEDULER, else this machine's worker processes)")
+    k.add_argument("--region", metavar="DIR",
+                   help="a region folder (region.yaml and one folder per council): the regional"
+                        " pack and every council's, in outputs/region-<slug>/<period>/")
+    k.add_argument("--region-notebooks", metavar="DIR",
+                   help="the regional pack's notebooks (default: notebooks/region/)")
     return p
 
 

@@ -36,7 +36,12 @@ if TYPE_CHECKING:
     from cpmetrics.tables import Tables
 
 
-@functools.lru_cache(maxsize=4)
+#: data sets kept loaded in the pack's process: a region's every council (23 in the North West,
+#: 33 in London) is read once for its coverage, its pooled "region now", its metrics and secrets
+KEEP_LOADED = 48
+
+
+@functools.lru_cache(maxsize=KEEP_LOADED)
 def _load_cached(fingerprint: tuple) -> Any:
     from cpmetrics.sources import load
 
@@ -48,7 +53,7 @@ def _tables(path: Path) -> Any:
     return _load_cached(_fingerprint(path))
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=KEEP_LOADED)
 def _secrets_cached(fingerprint: tuple) -> Secrets:
     return secrets_of(_load_cached(fingerprint))
 
@@ -165,6 +170,12 @@ def _generic(message: str) -> str:
 
 
 
+def pack_key(params: Params) -> tuple[str, str, str]:
+    """What tells one run's packs apart: the period, and the data and council (a region's
+    council packs share a period)."""
+    return (params.month, params.data, params.la)
+
+
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -176,7 +187,7 @@ class _Ahead:
     def __init__(self, params_list: list[Params], root: Path) -> None:
         self.params_list, self.root = params_list, root
         self._lock = threading.Lock()
-        self._done: dict[str, tuple[dict, list[dict[str, Any]], Secrets]] = {}
+        self._done: dict[tuple, tuple[dict, list[dict[str, Any]], Secrets]] = {}
         self._to_share: list[tuple[str, tuple, Callable[[], Any]]] | None = None
 
     def _work_out(self, params: Params) -> tuple[dict, list[dict[str, Any]], Secrets]:
@@ -185,9 +196,10 @@ class _Ahead:
 
     def get(self, params: Params) -> tuple[dict, list[dict[str, Any]], Secrets]:
         with self._lock:
-            if params.month not in self._done:
-                self._done[params.month] = self._work_out(params)
-            return self._done.pop(params.month)  # each pack takes its own once
+            key = pack_key(params)
+            if key not in self._done:
+                self._done[key] = self._work_out(params)
+            return self._done.pop(key)  # each pack takes its own once
 
     def _shares(self) -> list[tuple[str, tuple, Callable[[], Any]]]:
         """What `run` leaves for the kernels: (kind, key, how to work it out), keyed once, so
@@ -218,7 +230,7 @@ class _Ahead:
         for p in self.params_list:
             try:
                 with self._lock:
-                    if p.month not in self._done:
-                        self._done[p.month] = self._work_out(p)
+                    if pack_key(p) not in self._done:
+                        self._done[pack_key(p)] = self._work_out(p)
             except Exception:  # noqa: BLE001 - finish_pack works it out again and reports it
                 pass

@@ -1,4 +1,5 @@
-"""`cpmetrics pack`: which periods' packs to build, and one line per pack on how it went."""
+"""`cpmetrics pack`: which periods' packs to build, and one line per pack on how it went
+(`--region DIR`: a region's packs, `cpmetrics.pack.regions`, and one summary line on failure)."""
 
 from __future__ import annotations
 
@@ -37,13 +38,13 @@ def report(packs: Iterable[PackResult], out: Any = sys.stdout, err: Any = sys.st
     status = 0
     for p in packs:
         if p.ok:
-            print(f"{p.period}: pack written to {p.dest}", file=out)
+            print(f"{p.label}: pack written to {p.dest}", file=out)
             continue
         status = 1
         for line in p.problems:
-            print(f"error: {p.period}: {line}", file=err)
+            print(f"error: {p.label}: {line}", file=err)
         where = f"; the previous pack at {p.dest} is unchanged" if p.dest.exists() else ""
-        print(f"error: {p.period}: pack not published; build kept for debugging at {p.kept}"
+        print(f"error: {p.label}: pack not published; build kept for debugging at {p.kept}"
               f" (not for sharing){where}", file=err)
     return status
 
@@ -59,9 +60,40 @@ def main(args: argparse.Namespace) -> int:
     scheduler = scheduler_from(getattr(args, "scheduler", None))
     started = time.perf_counter()
     notebooks = Path(args.notebooks).resolve() if getattr(args, "notebooks", None) else None
+    if getattr(args, "region", None):
+        return region_main(args, params_list, out.resolve(), notebooks, jobs, root, started,
+                           scheduler)
     packs = build_packs(params_list, out_dir=out.resolve(), notebooks_dir=notebooks, jobs=jobs,
                         root=root, progress=True, scheduler=scheduler)
     status = report(packs)
     print(f"{sum(p.ok for p in packs)} of {len(packs)} pack(s) in "
           f"{time.perf_counter() - started:.1f}s", file=sys.stderr)
     return status
+
+
+def region_main(args: argparse.Namespace, params_list: list[Params], out: Path,
+                notebooks: Path | None, jobs: int | None, root: Path, started: float,
+                scheduler: str | None = None) -> int:
+    """`cpmetrics pack --region DIR`: 0 when every pack was published; else 1 and one line on
+    stderr saying which councils (or which regional pack) failed and why."""
+    from cpmetrics.pack.regions import build_region, summary
+    from cpmetrics.region import read_region
+
+    region = read_region(Path(args.region).resolve())
+    region_nbs = getattr(args, "region_notebooks", None)
+    runs = build_region(region, params_list, out_dir=out, notebooks_dir=notebooks,
+                        region_notebooks_dir=Path(region_nbs).resolve() if region_nbs else None,
+                        jobs=jobs, root=root, progress=True,
+                        scheduler=scheduler)
+    for r in runs:
+        n_ok = sum(c.ok for c in r.councils)
+        regional = "regional pack and " if r.pack is not None and r.pack.ok else ""
+        print(f"region-{region.slug} {r.period}: {regional}{n_ok} of {len(r.councils)} council"
+              f" packs written to {r.dest}", file=sys.stdout)
+    print(f"{len(runs)} period(s) of region-{region.slug} in {time.perf_counter() - started:.1f}s",
+          file=sys.stdout)
+    line = summary(runs)
+    if line is None:
+        return 0
+    print(f"error: {line}", file=sys.stderr)
+    return 1

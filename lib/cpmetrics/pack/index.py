@@ -87,6 +87,7 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     the dates the data cover and what the data cannot show (`missing`: unavailable artefacts)."""
     e = html.escape
     p = metrics["pack"]
+    region = p.get("region_now")  # a region's run only: the pooled region, suppressed
     rows = []
     for key, label in _LABELS.items():
         if key not in metrics:
@@ -97,6 +98,8 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
         beside = "".join(
             f"<td class=\"num\">{e(_beside(pub.get(who), pub))}</td>"
             for who in ("neighbours", "england"))
+        if region is not None:
+            beside += f"<td class=\"num\">{e(_shown(region['figures'].get(key)))}</td>"
         rows.append(f"<tr><th scope=\"row\">{e(label)}</th><td class=\"num\">"
                     f"{e(_shown(metrics[key]))}</td><td class=\"num\">{e(interval)}</td>"
                     f"{beside}</tr>")
@@ -124,6 +127,12 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     period = params.period
     t = params.suppression_threshold
     covered = metrics.get("coverage", {}).get("basis") or ""
+    region_head = ("<th scope=\"col\">The region now (pooled, same months)</th>"
+                   if region is not None else "")
+    region_note = (f"<p>The region now: {e(str(region.get('label', '')))}, pooled from the"
+                   f" councils' own data for the same period ({e(str(region.get('period_start')))}"
+                   f" to {e(str(region.get('period_end')))}), with the same definitions.</p>"
+                   if region is not None else "")
     reasons = _missing(missing)
     missing_html = ("<h2>Not available from this data set</h2><ul>"
                     + "".join(f"<li>{e(r)}</li>" for r in reasons) + "</ul>") if reasons else ""
@@ -140,9 +149,10 @@ Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>
 <table><caption>Headline measures</caption>
 <thead><tr><th scope="col">Measure</th><th scope="col">This period</th>
 <th scope="col">95% interval</th><th scope="col">Statistical neighbours (published)</th>
-<th scope="col">England (published)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
-<p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal one is not
-shown, so that no child can be identified.</p>
+<th scope="col">England (published)</th>{region_head}</tr></thead><tbody>{"".join(rows)}</tbody>
+</table>
+{region_note}<p>Counts from 1 to {t - 1} are shown as &lt;{t}, and a percentage that would reveal
+one is not shown, so that no child can be identified.</p>
 <h2>Pages</h2><ul>{pages}</ul>
 {missing_html}
 <h2>Files</h2><ul>{files_html}</ul>

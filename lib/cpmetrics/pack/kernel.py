@@ -134,6 +134,11 @@ def _install_published_cache() -> None:
     benchmarks.published_values = published_values
 
 
+#: data sets a kernel keeps loaded, the least recently used dropped first: a region's run (23
+#: councils in the North West) runs council by council, so a few suffice
+KERNEL_KEEP = 4
+
+
 def _install_load_cache() -> None:
     """Make `cpmetrics.sources.load` read each data set once per kernel (a copy each call),
     or take it from the pack's process when that has read it already.
@@ -145,7 +150,7 @@ def _install_load_cache() -> None:
     if getattr(sources.load, "_pack_cached", False):
         return
     original = sources.load
-    cache: dict[tuple, Any] = {}
+    cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
 
     @functools.wraps(original)
     def load(path, *args, **kwargs):
@@ -156,6 +161,9 @@ def _install_load_cache() -> None:
         if key not in cache:
             shared = _take_shared("data", key)
             cache[key] = shared if shared is not None else original(path, *args, **kwargs)
+            while len(cache) > KERNEL_KEEP:  # a region's run passes many councils' data sets
+                cache.popitem(last=False)
+        cache.move_to_end(key)
         return copy.deepcopy(cache[key])
 
     load._pack_cached = True  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cpmetrics.pack.ahead import _Ahead, _now
-from cpmetrics.pack.checks import check_file, check_pack
+from cpmetrics.pack.checks import Secrets, check_file, check_pack
 from cpmetrics.pack.engine import NotebookResult
 from cpmetrics.pack.index import index_page
 from cpmetrics.pack.pages import METHODS_PAGE, methods_page
@@ -34,6 +34,13 @@ class PackResult:
     problems: list[str] = field(default_factory=list)
     kept: Path | None = None
     notebooks: list[NotebookResult] = field(default_factory=list)
+    #: the council's DfE number, for a council's pack in a region's run
+    la: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the report names it: "2018-09", or "2018-09 358" for a region's council."""
+        return f"{self.period} {self.la}" if self.la else self.period
 
 
 
@@ -129,9 +136,15 @@ def _keep_failed(build: Path, dest: Path) -> Path:
 
 
 def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookResult],
-                root: Path, ahead: _Ahead | None = None) -> PackResult:
-    """Write the pack-level files, check everything, publish or keep the build for debugging."""
-    result = PackResult(params.month, dest, notebooks=results)
+                root: Path, ahead: _Ahead | None = None, *, la: str | None = None,
+                region_now: dict | None = None, secrets: Secrets | None = None) -> PackResult:
+    """Write the pack-level files, check everything, publish or keep the build for debugging.
+
+    In a region's run (`cpmetrics.pack.regions`): `la` names the council, `region_now` (the
+    pooled region's figures, `cpmetrics.region_now`) goes into metrics.json, suppressed, and
+    beside the published figures on the index, and `secrets` (every council's) replace the
+    council's own in the checks."""
+    result = PackResult(params.month, dest, notebooks=results, la=la)
     failed = [r for r in results if not r.ok]
     if failed:
         result.problems = [f"{r.notebook} failed at {r.error}" for r in failed]
@@ -142,8 +155,14 @@ def finish_pack(params: Params, build: Path, dest: Path, results: list[NotebookR
     try:
         tables, charts = _meta(build, "table"), _meta(build, "chart")
         missing = _meta(build, "unavailable")
-        metrics, quality, secrets = (ahead or _Ahead([params], root)).get(params)
+        metrics, quality, own = (ahead or _Ahead([params], root)).get(params)
+        secrets = secrets or own
         metrics["pack"]["made_at"] = _now()
+        if region_now is not None:
+            from cpmetrics.disclosure import suppress_metrics
+
+            metrics["pack"]["region_now"] = suppress_metrics(region_now,
+                                                             params.suppression_threshold)
         (build / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         _write_csv(quality, build / "quality.csv")
         data_dictionary.write(build)

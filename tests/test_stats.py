@@ -41,6 +41,12 @@ def test_wilson_at_the_edges():
     assert wilson_interval(10, 10) == pytest.approx((0.722467, 1.0), abs=1e-6)
     assert wilson_interval(0, 0) is None
     assert Proportion(0, 0).wilson() is None
+    # all of them: the upper limit is 100% exactly, never a rounding hair below (11 of 11 came
+    # out at 0.9999999999999999, and Halton's August 2018 chart whisker had a negative length)
+    for of in range(1, 400):
+        low, high = wilson_interval(of, of)
+        assert high == 1.0 and low < 1.0
+        assert wilson_interval(0, of)[0] == 0.0
     with pytest.raises(ValueError):
         wilson_interval(5, 4)
 

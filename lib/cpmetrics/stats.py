@@ -36,7 +36,9 @@ def _wilson(p: float, of: int | float, z: float) -> tuple[float, float]:
     centre = 2 * of * p + z * z
     half = z * math.sqrt(z * z + 4 * of * p * (1 - p))
     denom = 2 * (of + z * z)
-    return max(0.0, (centre - half) / denom), min(1.0, (centre + half) / denom)
+    # The interval always holds p; at p = 0 or 1 rounding could put a limit a hair inside it
+    # (11 of 11 gave an upper limit below 100%, and a chart's whisker a negative length).
+    return max(0.0, min(p, (centre - half) / denom)), min(1.0, max(p, (centre + half) / denom))
 
 
 def funnel_limits(target_pct: float, of: int) -> dict[str, float] | None:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import sample_region
 from cpmetrics.errors import InputError
-from cpmetrics.pack import build_packs
 from cpmetrics.pack.engine import NotebookResult, scheduler_from, write_files
 from cpmetrics.params import load_params
 from helpers import SAMPLE_PARAMS, run_pack
@@ -141,20 +141,33 @@ def _tables(folder: Path) -> dict[str, bytes]:
 
 @pytest.mark.skipif(not DASK.exists(), reason="dask's command line is not installed")
 def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
+    """A region (two councils, each a copy of the hand-made sample) for 2018-03: the regional
+    pack and both councils' packs, on this machine and then on the cluster, one of whose two
+    workers is killed while it runs a notebook."""
+    from cpmetrics.pack.regions import build_region
+    from cpmetrics.region import read_region
     from distributed import Client
 
     notebooks = tmp_path / "notebooks"
     shutil.copytree(FIXTURE_NOTEBOOKS, notebooks)
     _slow_notebook(notebooks)
-    params = []
-    for month, day in (("2018-01", "31"), ("2018-02", "28"), ("2018-03", "31")):
-        f = tmp_path / f"{month}.yaml"
-        f.write_text(SAMPLE_PARAMS.replace("2018-03-31", f"{month}-{day}"))
-        params.append(load_params(f))
+    region = read_region(sample_region(tmp_path / "region", (("356", "Stockport"),
+                                                             ("358", "Trafford"))))
+    f = tmp_path / "2018-03.yaml"
+    f.write_text(SAMPLE_PARAMS)
+    params = [load_params(f)]
 
-    local = build_packs(params, out_dir=tmp_path / "local", notebooks_dir=notebooks, jobs=2,
-                        progress=False, root=ROOT)
-    assert all(p.ok for p in local), [p.problems for p in local]
+    def build(out: str, scheduler: str | None = None) -> Path:
+        runs = build_region(region, params, out_dir=tmp_path / out, notebooks_dir=notebooks,
+                            jobs=2, progress=False, root=ROOT, scheduler=scheduler)
+        assert [c.ok for c in runs[0].councils] == [True, True], runs[0].councils
+        assert runs[0].pack is not None and runs[0].pack.ok, runs[0].pack
+        got["results"] = [r for c in runs[0].councils for r in c.pack.notebooks] \
+            + runs[0].pack.notebooks
+        return runs[0].dest
+
+    got: dict = {}
+    local = build("local")
 
     cluster = Cluster(2, tmp_path)
     try:
@@ -163,14 +176,8 @@ def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
             pids = watcher.run(os.getpid)  # worker address -> its process id
             victim_addr = sorted(pids)[0]
             victim_pid = pids[victim_addr]
-            got: dict = {}
-
-            def build() -> None:
-                got["packs"] = build_packs(params, out_dir=tmp_path / "dask",
-                                           notebooks_dir=notebooks, jobs=2, progress=False,
-                                           root=ROOT, scheduler=cluster.address)
-
-            runner = threading.Thread(target=build)
+            runner = threading.Thread(target=lambda: got.update(dest=build("dask",
+                                                                          cluster.address)))
             runner.start()
             deadline = time.monotonic() + 120
             caught = []
@@ -187,20 +194,21 @@ def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
     finally:
         cluster.close()
 
-    packs = got["packs"]
-    assert [p.ok for p in packs] == [True, True, True], [p.problems for p in packs]
-    runs = sorted((p.period, r.notebook) for p in packs for r in p.notebooks)
-    assert runs == sorted((p.month, nb.name) for p in params for nb in notebooks.glob("*.ipynb"))
+    dest = got["dest"]  # every pack published (build() asserted it)
+    runs = sorted((r.period, r.notebook) for r in got["results"])
+    assert runs == sorted([(f"2018-03 {la}", nb.name) for la in ("356", "358")
+                           for nb in notebooks.glob("*.ipynb")]
+                          + [("2018-03 region", "00_region.ipynb")])
     victim_name = f"{socket.gethostname()}:{victim_pid}"
-    survivor = {r.worker for p in packs for r in p.notebooks} - {victim_name}
+    survivor = {r.worker for r in got["results"]} - {victim_name}
     assert len(survivor) == 1  # the notebook caught mid-run, and the rest, ran on the other
-    for p, q in zip(local, packs, strict=True):
-        assert _tables(p.dest) == _tables(q.dest)  # the same tables as on this machine
-        assert sorted(f.name for f in q.dest.iterdir()) == sorted(f.name for f in p.dest.iterdir())
-        metrics = json.loads((q.dest / "metrics.json").read_text())
-        assert metrics["pack"]["period"] == p.period
-    left = sorted(f.name for f in (tmp_path / "dask").iterdir())
-    assert left == ["2018-01", "2018-02", "2018-03"]  # no build, run folder or failed pack left
+    assert _tables(dest) == _tables(local)  # the same tables as on this machine, every pack
+    assert len(_tables(dest)) > 20
+    assert sorted(p.name for p in dest.rglob("*") if "notebooks" not in p.parts) == \
+        sorted(p.name for p in local.rglob("*") if "notebooks" not in p.parts)
+    assert json.loads((dest / "356" / "metrics.json").read_text())["pack"]["la"] == "356"
+    left = sorted(f.name for f in (tmp_path / "dask").rglob(".*"))
+    assert left == []  # no build, run folder, shared data or failed pack left
 
 
 def _has_child(parent: int, pid: int) -> bool:

@@ -339,8 +339,9 @@ def _finish_notebook(nb: Any, task: Task) -> None:
 LOCAL_ENGINE = "pool"
 #: the environment variable naming a Dask scheduler, as --scheduler does
 SCHEDULER_ENV = "CPMETRICS_SCHEDULER"
-#: how long to wait for a named scheduler to answer, and for its first worker
-CONNECT_TIMEOUT = 30
+#: how long to wait (seconds) for a named scheduler to answer, and for its first worker: Dask
+#: keeps retrying a refused connection until then (CPMETRICS_CONNECT_TIMEOUT overrides)
+CONNECT_TIMEOUT = float(os.environ.get("CPMETRICS_CONNECT_TIMEOUT") or 30)
 
 
 def scheduler_from(value: str | None) -> str | None:
@@ -438,7 +439,7 @@ class _DaskEngine:
         except TimeoutError:
             self.close()
             raise InputError(None, None, f"{where} has no workers (waited"
-                             f" {CONNECT_TIMEOUT} s): start some with `dask worker`") from None
+                             f" {CONNECT_TIMEOUT:g} s): start some with `dask worker`") from None
         self.client.register_plugin(_kernel_plugin())
         workers = list(self.client.scheduler_info(n_workers=-1)["workers"])
         self.workers = len(workers)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from cpmetrics.errors import InputError
 from cpmetrics.pack.engine import NotebookResult
 from cpmetrics.pack.pages import _CSS, METHODS_PAGE, PAGE_SUFFIX
 from cpmetrics.params import Params
@@ -80,6 +81,16 @@ def _missing(missing: Iterable[dict]) -> list[str]:
     return in_short([NotAvailable(m["what"], m["reason"]) for m in missing])
 
 
+def _council_name(la: str | None) -> str:
+    """The council's name as DfE gives it, or "" when the number is not in DfE's tables."""
+    from cpmetrics.benchmarks import lookup_la
+
+    try:
+        return lookup_la(la).name if la else ""
+    except InputError:
+        return ""
+
+
 def index_page(params: Params, metrics: dict, results: list[NotebookResult],
                tables: list[dict], charts: list[dict], has_workbook: bool,
                missing: Iterable[dict] = ()) -> str:
@@ -126,10 +137,13 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     )
     period = params.period
     t = params.suppression_threshold
+    council = _council_name(params.la)
+    heading = e(f"Child protection plans: {council + ', ' if council else ''}period pack"
+                f" {params.month}")
     covered = metrics.get("coverage", {}).get("basis") or ""
     region_head = ("<th scope=\"col\">The region now (pooled, same months)</th>"
                    if region is not None else "")
-    region_note = (f"<p>The region now: {e(str(region.get('label', '')))}, pooled from the"
+    region_note = (f"<p>The region now: {e(str(region.get('label', '')))} from the"
                    f" councils' own data for the same period ({e(str(region.get('period_start')))}"
                    f" to {e(str(region.get('period_end')))}), with the same definitions.</p>"
                    if region is not None else "")
@@ -139,9 +153,9 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Child protection plans: period pack {e(params.month)}</title><style>{_CSS}</style></head>
+<title>{heading}</title><style>{_CSS}</style></head>
 <body><main>
-<h1>Child protection plans: period pack {e(params.month)}</h1>
+<h1>{heading}</h1>
 <p class="meta">Reporting date {period.end:%d %B %Y}; period {period.start:%d %B %Y} to
 {period.end:%d %B %Y}. Council (DfE number) {e(params.la)}. Data: <code>{e(params.data)}</code>.
 Made {e(p["made_at"])} with cpmetrics {e(p["cpmetrics_version"])}.</p>

@@ -563,3 +563,13 @@ def test_benchmark_json_carries_rank_band_change_and_comparators():
     assert j["comparators"][0]["name"] == "Cheshire East"
     assert j["measures"]["on_plan"]["national"]["rank"] is None
     assert "LAIT" in j["ranking"]
+
+
+def test_la_names_from_table_d3():
+    """DfE's latest name per number, abolished councils kept under their own."""
+    from cpmetrics.benchmarks import la_names
+
+    names = la_names()
+    assert names["358"] == "Trafford" and names["352"] == "Manchester"
+    assert names["909"] == "Cumbria" and names["942"] == "Cumberland"
+    assert "999" not in names

@@ -317,6 +317,15 @@ def _describe(numbers: tuple[str, ...] | list[str]) -> str:
     return ", ".join(names)
 
 
+@cache
+def la_names() -> dict[str, str]:
+    """Every council's DfE number -> DfE's latest name for it, from table D3 (which the published
+    figures read anyway: a few milliseconds, where `lookup_la` builds DfE's whole LA list)."""
+    d3 = read_ees("d3")
+    las = d3[d3["geographic_level"] == "Local authority"].sort_values("time_period")
+    return dict(zip(las["area"].astype(str), las["la_name"].astype(str), strict=False))
+
+
 def lookup_la(
     query: str | int, year: int | None = None, follow_successor: bool = False
 ) -> LocalAuthority:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from cpmetrics.benchmarks import la_names
 from cpmetrics.errors import InputError
 
 REGION_FILE = "region.yaml"
@@ -78,15 +79,6 @@ def slug(name: str) -> str:
     return out
 
 
-def _known_las() -> dict[str, str]:
-    """Every DfE LA number in the shipped tables, with its name."""
-    from cpmetrics.benchmarks import read_ees
-
-    d3 = read_ees("d3")
-    las = d3[d3["geographic_level"] == "Local authority"]
-    return dict(zip(las["area"].astype(str), las["la_name"].astype(str), strict=False))
-
-
 def read_region(folder: str | Path) -> Region:
     """The region in `folder`, checked: each listed council has a folder, and no other is there."""
     folder = Path(folder)
@@ -125,7 +117,7 @@ def read_region(folder: str | Path) -> Region:
     listed = raw.get("councils")
     if not isinstance(listed, list) or not listed:
         raise InputError(file, "key councils", "should list the councils (la and name each)")
-    known = _known_las()
+    known = la_names()
     councils: list[Council] = []
     seen: set[str] = set()
     for i, item in enumerate(listed, start=1):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cpmetrics.errors import InputError
+from cpmetrics.benchmarks import la_names
 from cpmetrics.pack.engine import NotebookResult
 from cpmetrics.pack.pages import _CSS, METHODS_PAGE, PAGE_SUFFIX
 from cpmetrics.params import Params
@@ -81,16 +81,6 @@ def _missing(missing: Iterable[dict]) -> list[str]:
     return in_short([NotAvailable(m["what"], m["reason"]) for m in missing])
 
 
-def _council_name(la: str | None) -> str:
-    """The council's name as DfE gives it, or "" when the number is not in DfE's tables."""
-    from cpmetrics.benchmarks import lookup_la
-
-    try:
-        return lookup_la(la).name if la else ""
-    except InputError:
-        return ""
-
-
 def index_page(params: Params, metrics: dict, results: list[NotebookResult],
                tables: list[dict], charts: list[dict], has_workbook: bool,
                missing: Iterable[dict] = ()) -> str:
@@ -137,7 +127,7 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
     )
     period = params.period
     t = params.suppression_threshold
-    council = _council_name(params.la)
+    council = la_names().get(str(params.la), "") if params.la else ""
     heading = e(f"Child protection plans: {council + ', ' if council else ''}period pack"
                 f" {params.month}")
     covered = metrics.get("coverage", {}).get("basis") or ""

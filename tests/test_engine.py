@@ -80,6 +80,38 @@ def test_a_results_files_are_written_into_its_build(tmp_path):
     assert (build / "kernel.log").read_bytes() == b"zero\none\n"  # appended, not replaced
 
 
+def test_a_remote_workers_files_come_back_naming_the_build(tmp_path):
+    """A worker that cannot see the run's shared folder (another machine) sends its files as
+    bytes; text that named its private folder names the build, images are left alone."""
+    from cpmetrics.pack.engine import _collect
+
+    work = tmp_path / "work-abc"
+    (work / "tables").mkdir(parents=True)
+    (work / "page.html").write_text(f"<p>made in {work}/tables</p>")
+    (work / "tables" / "t.csv").write_text("a\n1\n")
+    png = b"\x89PNG" + str(work).encode()
+    (work / "chart.png").write_bytes(png)
+    build = tmp_path / ".2018-03.building-x"
+    files = dict(_collect(work, build))
+    assert files == {"chart.png": png, "page.html": f"<p>made in {build}/tables</p>".encode(),
+                     "tables/t.csv": b"a\n1\n"}
+
+
+def test_a_local_workers_files_are_moved_from_its_workspace(tmp_path):
+    work = tmp_path / "shared" / "run-x"
+    (work / "tables").mkdir(parents=True)
+    (work / "tables" / "t.csv").write_text("a\n1\n")
+    (work / "kernel.log").write_text("two\n")
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "kernel.log").write_text("one\n")
+    left = write_files(NotebookResult("2018-03", "x.ipynb", False, 1.0, workspace=str(work)),
+                       build)
+    assert left.workspace == "" and not work.exists()
+    assert (build / "tables" / "t.csv").read_text() == "a\n1\n"
+    assert (build / "kernel.log").read_text() == "one\ntwo\n"
+
+
 # ---- a real cluster ---------------------------------------------------------------------------
 
 

@@ -1,9 +1,9 @@
 """Running a pack's notebooks: papermill on each worker's warm kernel, on Dask or a local pool.
 
 `run_notebook` executes one `Task` on this worker's kernel (`cpmetrics.pack.kernel`)
-through a papermill engine of our own, exports its page, and sends every file it
-made back in its `NotebookResult`; `run_notebooks` spreads tasks over workers and
-writes each result's files into its build as it finishes.
+through a papermill engine of our own and exports its page, in a folder of its
+own; `run_notebooks` spreads tasks over workers and puts each finished run's
+files into its build.
 
 Where the workers are (`scheduler`, or the environment variable CPMETRICS_SCHEDULER):
 
@@ -18,11 +18,13 @@ Where the workers are (`scheduler`, or the environment variable CPMETRICS_SCHEDU
   for `make pack` than a LocalCluster (the cluster's scheduler and spawned
   workers cost more than a single pack gains).
 
-Why results carry their files: a worker lost mid-notebook (killed, out of
-memory) has written nothing into the build; Dask runs its notebook again on
-another worker, and only a finished run's files reach the pack, so no partial
-pack can be published. On every engine each worker keeps one warm kernel and
-each data set is loaded once per kernel.
+Why a notebook runs in a folder of its own: a worker lost mid-notebook (killed,
+out of memory) has written nothing into the build; Dask runs its notebook again
+on another worker, and only a finished run's files reach the pack, so no partial
+pack can be published. On this machine that folder is in the run's private
+shared folder and its files are moved into the build; a worker on another
+machine sends them back as bytes in its result. On every engine each worker
+keeps one warm kernel and each data set is loaded once per kernel.
 """
 
 from __future__ import annotations
@@ -154,6 +156,9 @@ class NotebookResult:
     files: tuple[tuple[str, bytes], ...] = ()
     #: the process that ran it ("host:pid"), to tell a re-run from a first run
     worker: str = ""
+    #: on this machine: the private folder holding its files, moved into the build by the
+    #: pack's process (instead of `files`)
+    workspace: str = ""
 
 
 def _title(nb: Any, fallback: str) -> str:
@@ -228,38 +233,75 @@ _RUN_LOCK = threading.Lock()
 _TEXT = {".html", ".ipynb", ".csv", ".json", ".txt", ".md", ".log"}
 
 
-def _workspace(task: Task) -> Path:
-    """A private folder for one run of one notebook: beside the build when this worker sees it
-    (same disk, never the system's temporary folder), else in the worker's temporary folder."""
-    parent = task.build.parent
-    where = parent if parent.is_dir() and os.access(parent, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix=f".run-{task.notebook.stem}-", dir=where))
+def _workspace(task: Task) -> tuple[Path, bool]:
+    """A private folder for one run of one notebook, and whether the pack's process sees it.
+
+    In the run's shared folder when this worker sees it (this machine: same disk as the
+    builds, private, removed with the run, so a killed worker's half-written folder goes
+    too); else in the worker's own temporary folder, its files then sent back as bytes.
+    """
+    shared = task.shared
+    if shared and os.path.isdir(shared) and os.access(shared, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix=f"run-{task.notebook.stem}-", dir=shared)), True
+    return Path(tempfile.mkdtemp(prefix=f".run-{task.notebook.stem}-")), False
+
+
+def _texts_naming(work: Path) -> Iterator[tuple[Path, bytes]]:
+    """The files under `work` whose text names it, with their bytes."""
+    old = str(work).encode()
+    for f in work.rglob("*"):
+        if f.suffix in _TEXT and f.is_file():
+            data = f.read_bytes()
+            if old in data:
+                yield f, data
 
 
 def _collect(work: Path, build: Path) -> tuple[tuple[str, bytes], ...]:
     """Every file under `work`, its text naming `build` where it named `work`."""
     old, new = str(work).encode(), str(build).encode()
+    named = dict(_texts_naming(work))
     out = []
     for f in sorted(work.rglob("*")):
         if f.is_file():
-            data = f.read_bytes()
-            if f.suffix in _TEXT and old in data:
-                data = data.replace(old, new)
+            data = named[f].replace(old, new) if f in named else f.read_bytes()
             out.append((f.relative_to(work).as_posix(), data))
     return tuple(out)
 
 
+def _rename_in_place(work: Path, build: Path) -> None:
+    """Text under `work` that names it names `build` instead (its files move there next)."""
+    old, new = str(work).encode(), str(build).encode()
+    for f, data in _texts_naming(work):
+        f.write_bytes(data.replace(old, new))
+
+
 def write_files(result: NotebookResult, build: Path) -> NotebookResult:
-    """Write a finished run's files into its pack's build; the result without them.
+    """Put a finished run's files into its pack's build (moved from its workspace on this
+    machine, written from the bytes sent back from another); the result without them.
 
     `kernel.log` is appended to (each failed notebook adds what its kernel said).
     """
-    for rel, data in result.files:
+    def put(rel: str, data: bytes) -> None:
         dest = build / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         with open(dest, "ab" if rel == "kernel.log" else "wb") as fh:
             fh.write(data)
-    return replace(result, files=())
+
+    for rel, data in result.files:
+        put(rel, data)
+    if result.workspace:
+        work = Path(result.workspace)
+        for f in sorted(work.rglob("*")):
+            if f.is_file():
+                rel = f.relative_to(work).as_posix()
+                if rel == "kernel.log":
+                    put(rel, f.read_bytes())
+                    continue
+                dest = build / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, dest)
+        shutil.rmtree(work, ignore_errors=True)
+    return replace(result, files=(), workspace="")
 
 
 def _worker_name() -> str:
@@ -269,15 +311,23 @@ def _worker_name() -> str:
 
 
 def run_notebook(task: Task) -> NotebookResult:
-    """Execute one notebook on this worker's kernel and export its page (outputs only),
-    in a private folder whose files come back in the result."""
+    """Execute one notebook on this worker's kernel and export its page (outputs only), in a
+    private folder whose files the pack's process moves into the build, or that come back as
+    bytes in the result when the pack's process cannot see it."""
     with _RUN_LOCK:
-        work = _workspace(task)
+        work, seen = _workspace(task)
         try:
-            result = _run_in(task, work)
-            return replace(result, files=_collect(work, task.build), worker=_worker_name())
-        finally:
+            result = replace(_run_in(task, work), worker=_worker_name())
+            if seen:
+                _rename_in_place(work, task.build)
+                return replace(result, workspace=str(work))
+            return replace(result, files=_collect(work, task.build))
+        except BaseException:
             shutil.rmtree(work, ignore_errors=True)
+            raise
+        finally:
+            if not seen:
+                shutil.rmtree(work, ignore_errors=True)
 
 
 def _run_in(task: Task, work: Path) -> NotebookResult:

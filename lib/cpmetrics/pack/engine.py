@@ -14,7 +14,7 @@ Where the workers are (`scheduler`, or the environment variable CPMETRICS_SCHEDU
   files come back with its result.
 - `local`: a Dask LocalCluster of `jobs` worker processes on this machine.
 - nothing: this machine's default, `LOCAL_ENGINE`: a pool of `jobs` forked
-  worker processes, which `benchmarks/pack_speed.py --engines` measured faster
+  worker processes, which `benchmarks/engine_choice.py` measured faster
   for `make pack` than a LocalCluster (the cluster's scheduler and spawned
   workers cost more than a single pack gains).
 

@@ -124,22 +124,29 @@ def _free_port() -> int:
 class Cluster:
     """`dask scheduler` and `dask worker`s on 127.0.0.1, each in a session of its own."""
 
-    def __init__(self, workers: int, cwd: Path) -> None:
+    def __init__(self, workers: int, cwd: Path, elsewhere: Path | None = None) -> None:
+        """`elsewhere`: the last worker runs as if on another machine, that folder (the
+        outputs) hidden from it under an empty tmpfs in a mount namespace of its own."""
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         self.procs: list[subprocess.Popen] = []
         self.cwd = cwd
         self._start(["scheduler", "--host", "127.0.0.1", "--port",
                      self.address.rsplit(":", 1)[1], "--no-dashboard"])
-        self.workers = [self._start(["worker", self.address, "--nthreads", "1", "--nworkers",
-                                     "1", "--host", "127.0.0.1", "--no-dashboard"])
-                        for _ in range(workers)]
+        worker = ["worker", self.address, "--nthreads", "1", "--nworkers", "1", "--host",
+                  "127.0.0.1", "--no-dashboard"]
+        self.workers = [self._start(worker, hide=elsewhere if i == workers - 1 else None)
+                        for i in range(workers)]
         self.timer = threading.Timer(WATCHDOG, self.close)
         self.timer.daemon = True
         self.timer.start()
 
-    def _start(self, args: list[str]) -> subprocess.Popen:
+    def _start(self, args: list[str], hide: Path | None = None) -> subprocess.Popen:
         log = open(self.cwd / f"dask-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed by the OS
-        p = subprocess.Popen([str(DASK), *args], cwd=self.cwd, stdout=log, stderr=log,
+        command = [str(DASK), *args]
+        if hide is not None:
+            command = ["unshare", "--mount", "sh", "-c", f'mount -t tmpfs tmpfs "{hide}" && exec'
+                       + "".join(f' "{a}"' for a in command)]
+        p = subprocess.Popen(command, cwd=self.cwd, stdout=log, stderr=log,
                              start_new_session=True)
         self.procs.append(p)
         return p
@@ -224,13 +231,20 @@ def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
     got: dict = {}
     local = build("local")
 
-    cluster = Cluster(2, tmp_path)
+    # The worker that survives runs as if on another machine when this one can make mount
+    # namespaces (root, as CI is): it cannot see the outputs folder, so its notebooks' files
+    # come back as bytes, while the killed one's went through the run's shared folder.
+    elsewhere = tmp_path / "dask" if _can_hide() else None
+    (tmp_path / "dask").mkdir()
+    cluster = Cluster(2, tmp_path, elsewhere)
     try:
         with Client(cluster.address, timeout=30) as watcher:
             watcher.wait_for_workers(2, timeout=60)
             pids = watcher.run(os.getpid)  # worker address -> its process id
-            victim_addr = sorted(pids)[0]
+            victim_addr = next(a for a, pid in pids.items()
+                               if _has_child(cluster.workers[0].pid, pid))
             victim_pid = pids[victim_addr]
+            remote_pid = next(pid for a, pid in pids.items() if a != victim_addr)
             runner = threading.Thread(target=lambda: got.update(dest=build("dask",
                                                                           cluster.address)))
             runner.start()
@@ -241,6 +255,10 @@ def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
                           if str(k).startswith("run_notebook")]
                 time.sleep(0.1)
             assert caught, "the victim never started a notebook"
+            if elsewhere is not None:  # the survivor cannot see the outputs; the victim can
+                seen = watcher.run(os.path.isdir, str(elsewhere / "region-test-region"))
+                assert seen == {victim_addr: True,
+                                next(a for a in pids if a != victim_addr): False}
             time.sleep(1.0)  # mid-run: every notebook here runs longer than a second
             victim = next(p for p in cluster.workers if _has_child(p.pid, victim_pid))
             cluster.kill(victim)
@@ -256,7 +274,8 @@ def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
                           + [("2018-03 region", "00_region.ipynb")])
     victim_name = f"{socket.gethostname()}:{victim_pid}"
     survivor = {r.worker for r in got["results"]} - {victim_name}
-    assert len(survivor) == 1  # the notebook caught mid-run, and the rest, ran on the other
+    # the notebook caught mid-run, and the rest, ran on the other
+    assert survivor == {f"{socket.gethostname()}:{remote_pid}"}
     assert _tables(dest) == _tables(local)  # the same tables as on this machine, every pack
     assert {k.split("/")[0] for k in _tables(dest)} == {"356", "358", "tables"}
     assert sorted(p.name for p in dest.rglob("*") if "notebooks" not in p.parts) == \
@@ -264,6 +283,15 @@ def test_a_worker_killed_mid_run_leaves_every_pack_complete(tmp_path):
     assert json.loads((dest / "356" / "metrics.json").read_text())["pack"]["la"] == "356"
     left = sorted(f.name for f in (tmp_path / "dask").rglob(".*"))
     assert left == []  # no build, run folder, shared data or failed pack left
+
+
+def _can_hide() -> bool:
+    """Whether a process here may make a mount namespace and mount in it (root, as in CI)."""
+    try:
+        return subprocess.run(["unshare", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def _has_child(parent: int, pid: int) -> bool:

@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from cpmetrics.errors import InputError
 from cpmetrics.periods import Period
+from cpmetrics.settings_file import read_settings
 
 REQUIRED = ("period_end", "data", "la", "reference_level", "tolerance_pct", "suppression_threshold")
 OPTIONAL = ("sn_grouping", "show_child_level", "period_start", "data_to", "comparators",
@@ -213,24 +213,9 @@ def _practice_changes(file: Path, value: Any) -> tuple[dict[str, str], ...]:
 def load_params(file: str | Path) -> Params:
     """Read and check a params YAML file; InputError naming the file and key when it is wrong."""
     file = Path(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(file, None, "no such params file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(file, None, f"cannot be read ({exc})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(file, place, f"not valid YAML: {problem}") from None
-    if not isinstance(raw, dict):
-        raise InputError(file, None, "should hold keys such as period_end, data, la")
-    unknown = sorted(str(k) for k in raw if k not in REQUIRED + OPTIONAL)
-    if unknown:
-        raise InputError(file, f"key {unknown[0]}", "unknown setting (misspelt?)")
+    raw = read_settings(file, missing="no such params file",
+                        expects="should hold keys such as period_end, data, la",
+                        keys=REQUIRED + OPTIONAL)
     for key in REQUIRED:
         if key not in raw or raw[key] is None:
             raise InputError(file, f"key {key}", "missing")

@@ -33,6 +33,7 @@ import yaml
 
 from cpmetrics.benchmarks import la_names
 from cpmetrics.errors import InputError
+from cpmetrics.settings_file import read_settings
 
 REGION_FILE = "region.yaml"
 _LA = re.compile(r"\d{3}")
@@ -85,25 +86,10 @@ def read_region(folder: str | Path) -> Region:
     if not folder.is_dir():
         raise InputError(folder, None, "no such region folder")
     file = folder / REGION_FILE
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(file, None, "no such file: a region folder needs region.yaml"
-                         " (its name and councils)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(file, None, f"cannot be read ({exc})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(file, place, f"not valid YAML: {problem}") from None
-    if not isinstance(raw, dict):
-        raise InputError(file, None, "should hold the keys name and councils")
-    unknown = sorted(str(k) for k in raw if k not in ("name", "code", "councils"))
-    if unknown:
-        raise InputError(file, f"key {unknown[0]}", "unknown setting (misspelt?)")
+    raw = read_settings(file, missing="no such file: a region folder needs region.yaml"
+                        " (its name and councils)",
+                        expects="should hold the keys name and councils",
+                        keys=("name", "code", "councils"))
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InputError(file, "key name", f"{name!r} is not a region's name")

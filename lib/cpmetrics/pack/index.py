@@ -81,6 +81,24 @@ def _missing(missing: Iterable[dict]) -> list[str]:
     return in_short([NotAvailable(m["what"], m["reason"]) for m in missing])
 
 
+def link_lists(results: Iterable[NotebookResult], files: list[tuple[str, str]],
+               tables: list[dict[str, Any]], charts: list[dict[str, Any]]
+               ) -> tuple[str, str, str, str]:
+    """A pack index's lists of links, as `<li>` items: its pages (in notebook order), its files
+    ((name, what it is)), its tables and its charts (with their alt text)."""
+    e = html.escape
+    pages = "".join(
+        f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
+        for r in sorted(results, key=lambda r: r.notebook))
+    files_html = "".join(f'<li><a href="{e(f)}">{e(f)}</a>: {e(d)}</li>' for f, d in files)
+    tables_html = "".join(
+        f'<li><a href="tables/{e(t["name"])}.csv">{e(t["title"])}</a></li>' for t in tables)
+    charts_html = "".join(
+        f'<li><a href="charts/{e(c["name"])}.png">{e(c["name"])}</a>: {e(c["alt"])}</li>'
+        for c in charts)
+    return pages, files_html, tables_html, charts_html
+
+
 def index_page(params: Params, metrics: dict, results: list[NotebookResult],
                tables: list[dict], charts: list[dict], has_workbook: bool,
                missing: Iterable[dict] = ()) -> str:
@@ -104,10 +122,6 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
         rows.append(f"<tr><th scope=\"row\">{e(label)}</th><td class=\"num\">"
                     f"{e(_shown(metrics[key]))}</td><td class=\"num\">{e(interval)}</td>"
                     f"{beside}</tr>")
-    pages = "".join(
-        f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
-        for r in sorted(results, key=lambda r: r.notebook)
-    )
     files = [(METHODS_PAGE, "how every figure is worked out: its DfE table and definition, the"
               " decisions taken where DfE is silent, and what could make a figure differ from"
               " DfE's (docs/methods.md)"),
@@ -117,14 +131,7 @@ def index_page(params: Params, metrics: dict, results: list[NotebookResult],
              ("quality.csv", "data-quality summary (counts only)")]
     if has_workbook:
         files.insert(0, ("tables.xlsx", "every table in one Excel workbook"))
-    files_html = "".join(f'<li><a href="{e(f)}">{e(f)}</a>: {e(d)}</li>' for f, d in files)
-    tables_html = "".join(
-        f'<li><a href="tables/{e(t["name"])}.csv">{e(t["title"])}</a></li>' for t in tables
-    )
-    charts_html = "".join(
-        f'<li><a href="charts/{e(c["name"])}.png">{e(c["name"])}</a>: {e(c["alt"])}</li>'
-        for c in charts
-    )
+    pages, files_html, tables_html, charts_html = link_lists(results, files, tables, charts)
     period = params.period
     t = params.suppression_threshold
     council = la_names().get(str(params.la), "") if params.la else ""

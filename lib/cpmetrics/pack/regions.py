@@ -48,7 +48,8 @@ from cpmetrics.pack.ahead import _Ahead, _now, _secrets, _tables, check_coverage
 from cpmetrics.pack.build import PackJob, run_packs
 from cpmetrics.pack.checks import Secrets, check_file, check_pack
 from cpmetrics.pack.engine import NotebookResult, find_notebooks, project_root
-from cpmetrics.pack.pages import _CSS, METHODS_PAGE, PAGE_SUFFIX, methods_page
+from cpmetrics.pack.index import link_lists
+from cpmetrics.pack.pages import _CSS, METHODS_PAGE, methods_page
 from cpmetrics.pack.publish import (
     FAILED_SUFFIX,
     PackResult,
@@ -363,20 +364,12 @@ def region_index_page(run: RegionResult, params: Params, results: list[NotebookR
         + ". The pooled figures and the comparisons with the region cover the other"
           f" {len(run.councils) - len(missing)} councils only.</p>")
     n_ok = sum(c.ok for c in run.councils)
-    pages = "".join(
-        f'<li><a href="{e(Path(r.notebook).stem)}{PAGE_SUFFIX}">{e(r.title)}</a></li>'
-        for r in sorted(results, key=lambda r: r.notebook))
     files = [(METHODS_PAGE, "how every figure is worked out (docs/methods.md)"),
              ("data_dictionary.csv", "what each column of the CSV files means"),
              ("metrics.json", "the region now (pooled) and each council's outcome, as JSON")]
     if has_workbook:
         files.insert(0, ("tables.xlsx", "every regional table in one Excel workbook"))
-    files_html = "".join(f'<li><a href="{e(f)}">{e(f)}</a>: {e(d)}</li>' for f, d in files)
-    tables_html = "".join(
-        f'<li><a href="tables/{e(tb["name"])}.csv">{e(tb["title"])}</a></li>' for tb in tables)
-    charts_html = "".join(
-        f'<li><a href="charts/{e(ch["name"])}.png">{e(ch["name"])}</a>: {e(ch["alt"])}</li>'
-        for ch in charts)
+    pages, files_html, tables_html, charts_html = link_lists(results, files, tables, charts)
     t = params.suppression_threshold
     code = f" ({e(run.region.code)})" if run.region.code else ""
     title = f"Child protection plans: {e(run.region.name)}, regional pack {e(params.month)}"

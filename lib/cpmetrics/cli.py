@@ -111,13 +111,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         return _synth_region(args)
     if args.councils is not None:
         raise InputError(None, "--councils", "needs --region")
-    kwargs = {"children_scale": 1.0 if args.children_scale is None else args.children_scale}
-    if args.seed is not None:
-        kwargs["seed"] = args.seed
-    if args.start_year:
-        kwargs["start_year"] = args.start_year
-    if args.end_year:
-        kwargs["end_year"] = args.end_year
+    kwargs = {"children_scale": 1.0 if args.children_scale is None else args.children_scale,
+              **_seed_and_years(args)}
     if args.data_to is not None:
         kwargs["data_to"] = args.data_to.date()
     try:
@@ -127,6 +122,14 @@ def cmd_synth(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return EXIT_OK
+
+
+def _seed_and_years(args: argparse.Namespace) -> dict:
+    """`synth`'s --seed, --start-year and --end-year, as the generator's keywords (the
+    generator's defaults where they are not given)."""
+    given = {"seed": args.seed, "start_year": args.start_year or None,
+             "end_year": args.end_year or None}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _synth_region(args: argparse.Namespace) -> int:
@@ -142,13 +145,7 @@ def _synth_region(args: argparse.Namespace) -> int:
         councils = [c.strip() for c in args.councils.split(",") if c.strip()]
         if not councils:
             raise InputError(None, "--councils", "should list DfE LA numbers, e.g. 356,357,358")
-    kwargs = {}
-    if args.seed is not None:
-        kwargs["seed"] = args.seed
-    if args.start_year:
-        kwargs["start_year"] = args.start_year
-    if args.end_year:
-        kwargs["end_year"] = args.end_year
+    kwargs = _seed_and_years(args)
     kwargs["data_to"] = args.data_to.date() if args.data_to is not None else (
         synthetic.DEFAULT_DATA_TO if not args.end_year else None)
     try:

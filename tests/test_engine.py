@@ -83,7 +83,7 @@ def test_a_results_files_are_written_into_its_build(tmp_path):
 def test_a_remote_workers_files_come_back_naming_the_build(tmp_path):
     """A worker that cannot see the run's shared folder (another machine) sends its files as
     bytes; text that named its private folder names the build, images are left alone."""
-    from cpmetrics.pack.engine import _collect
+    from cpmetrics.pack.engine import _files, _name_the_build
 
     work = tmp_path / "work-abc"
     (work / "tables").mkdir(parents=True)
@@ -92,7 +92,8 @@ def test_a_remote_workers_files_come_back_naming_the_build(tmp_path):
     png = b"\x89PNG" + str(work).encode()
     (work / "chart.png").write_bytes(png)
     build = tmp_path / ".2018-03.building-x"
-    files = dict(_collect(work, build))
+    _name_the_build(work, build)
+    files = dict(_files(work))
     assert files == {"chart.png": png, "page.html": f"<p>made in {build}/tables</p>".encode(),
                      "tables/t.csv": b"a\n1\n"}
 

@@ -246,33 +246,20 @@ def _workspace(task: Task) -> tuple[Path, bool]:
     return Path(tempfile.mkdtemp(prefix=f".run-{task.notebook.stem}-")), False
 
 
-def _texts_naming(work: Path) -> Iterator[tuple[Path, bytes]]:
-    """The files under `work` whose text names it, with their bytes."""
-    old = str(work).encode()
+def _name_the_build(work: Path, build: Path) -> None:
+    """Text under `work` that names it names `build` instead, where its files go next."""
+    old, new = str(work).encode(), str(build).encode()
     for f in work.rglob("*"):
         if f.suffix in _TEXT and f.is_file():
             data = f.read_bytes()
             if old in data:
-                yield f, data
+                f.write_bytes(data.replace(old, new))
 
 
-def _collect(work: Path, build: Path) -> tuple[tuple[str, bytes], ...]:
-    """Every file under `work`, its text naming `build` where it named `work`."""
-    old, new = str(work).encode(), str(build).encode()
-    named = dict(_texts_naming(work))
-    out = []
-    for f in sorted(work.rglob("*")):
-        if f.is_file():
-            data = named[f].replace(old, new) if f in named else f.read_bytes()
-            out.append((f.relative_to(work).as_posix(), data))
-    return tuple(out)
-
-
-def _rename_in_place(work: Path, build: Path) -> None:
-    """Text under `work` that names it names `build` instead (its files move there next)."""
-    old, new = str(work).encode(), str(build).encode()
-    for f, data in _texts_naming(work):
-        f.write_bytes(data.replace(old, new))
+def _files(work: Path) -> tuple[tuple[str, bytes], ...]:
+    """Every file under `work`, relative to it, with its bytes."""
+    return tuple((f.relative_to(work).as_posix(), f.read_bytes())
+                 for f in sorted(work.rglob("*")) if f.is_file())
 
 
 def write_files(result: NotebookResult, build: Path) -> NotebookResult:
@@ -316,17 +303,16 @@ def run_notebook(task: Task) -> NotebookResult:
     bytes in the result when the pack's process cannot see it."""
     with _RUN_LOCK:
         work, seen = _workspace(task)
+        handed_over = False
         try:
             result = replace(_run_in(task, work), worker=_worker_name())
+            _name_the_build(work, task.build)
             if seen:
-                _rename_in_place(work, task.build)
+                handed_over = True
                 return replace(result, workspace=str(work))
-            return replace(result, files=_collect(work, task.build))
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
+            return replace(result, files=_files(work))
         finally:
-            if not seen:
+            if not handed_over:
                 shutil.rmtree(work, ignore_errors=True)
 
 

@@ -25,9 +25,8 @@ from cpmetrics.pack.engine import NotebookResult, Task, find_notebooks, project_
 from cpmetrics.pack.publish import PackResult, finish_pack
 from cpmetrics.params import Params
 
-#: how a job is finished: (its build folder, its notebooks' results, the jobs finished so far
-#: by key) -> its PackResult
-Finish = Callable[[Path, list[NotebookResult], dict[str, PackResult]], PackResult]
+#: how a job is finished: (its build folder, its notebooks' results) -> its PackResult
+Finish = Callable[[Path, list[NotebookResult]], PackResult]
 
 
 @dataclass
@@ -68,16 +67,18 @@ def run_packs(jobs_list: list[PackJob], *, out_dir: Path, ahead: _Ahead, root: P
         tasks.extend(Task(job.key, nb, job.build, job.parameters, root, str(shared))
                      for nb in longest_first(job.notebooks))
     by_key = {job.key: job for job in jobs_list}
-    waiting = {job.key: len(job.notebooks) for job in jobs_list}
     finished: dict[str, PackResult] = {}
 
     def finish_ready() -> None:
-        for job in jobs_list:
-            if (job.key not in finished and waiting[job.key] == 0
-                    and all(k in finished for k in job.after)):
-                finished[job.key] = job.finish(job.build, job.results, finished)
-                finish_ready()
+        """Finish every job whose notebooks are all back and whose `after` jobs are finished,
+        until none is left (finishing one can make another ready)."""
+        while True:
+            job = next((j for j in jobs_list
+                        if j.key not in finished and len(j.results) == len(j.notebooks)
+                        and all(k in finished for k in j.after)), None)
+            if job is None:
                 return
+            finished[job.key] = job.finish(job.build, job.results)
 
     n = max(1, min(jobs or os.cpu_count() or 2, len(tasks) or 1))
     # Read each data set and work out each pack's metrics in this process while the kernels
@@ -89,9 +90,7 @@ def run_packs(jobs_list: list[PackJob], *, out_dir: Path, ahead: _Ahead, root: P
         if tasks:
             for r in run_notebooks(tasks, n, progress=progress, desc=desc,
                                    started=prefetch.start, scheduler=scheduler):
-                job = by_key[r.period]
-                job.results.append(r)
-                waiting[r.period] -= 1
+                by_key[r.period].results.append(r)
                 finish_ready()
     finally:
         shutil.rmtree(shared, ignore_errors=True)
@@ -130,8 +129,7 @@ def build_packs(
     for p in params_list:
         build = out_dir / f".{p.month}.building-{uuid.uuid4().hex[:8]}"
 
-        def finish(build: Path, results: list[NotebookResult], _done: dict,
-                   p: Params = p) -> PackResult:
+        def finish(build: Path, results: list[NotebookResult], p: Params = p) -> PackResult:
             return finish_pack(p, build, out_dir / p.month, results, root, ahead)
 
         job_list.append(PackJob(p.month, notebooks, build, p.notebook_parameters(build), finish))

@@ -233,7 +233,7 @@ def build_region(
         for cp, c in members:
             build = run.dest / f".{c.la}.building-{uuid.uuid4().hex[:8]}"
 
-            def finish(build: Path, results: list[NotebookResult], _done: dict,
+            def finish(build: Path, results: list[NotebookResult],
                        cp: Params = cp, c: Council = c, run: RegionResult = run,
                        now: dict | None = now) -> PackResult:
                 r = finish_pack(cp, build, run.dest / c.la, results, root, ahead, la=c.la,
@@ -267,7 +267,7 @@ def _region_job(run: RegionResult, params: Params, now: dict | None, view: Path,
                   "suppression_threshold": params.suppression_threshold,
                   "pack_dir": str(build)}
 
-    def finish(build: Path, results: list[NotebookResult], _done: dict) -> PackResult:
+    def finish(build: Path, results: list[NotebookResult]) -> PackResult:
         run.pack = finish_region_pack(run, params, build, results, root, now, secrets())
         return run.pack
 
